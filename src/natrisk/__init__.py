@@ -1,0 +1,3 @@
+"""natrisk: national security risk assessment, planning and follow-up."""
+
+__version__ = "0.1.0"

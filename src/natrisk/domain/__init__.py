@@ -1,0 +1,1 @@
+"""Entities of the method as pydantic models; bad input is rejected here, once."""

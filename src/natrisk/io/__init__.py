@@ -1,0 +1,1 @@
+"""Reading and writing workbook files: YAML/JSON (canonical) and XLSX (for analysts)."""

@@ -1,0 +1,194 @@
+"""Workbook files: one edition in YAML or JSON (canonical) or XLSX, one schema.
+
+Reading never raises on the first problem: it gathers every problem it can find, each
+located by file and line (YAML/JSON) or sheet and row (XLSX), and raises one WorkbookError.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from natrisk.domain.edition import Range, Score, Workbook
+from natrisk.errors import Problem, WorkbookError
+from natrisk.io.files import decode_text, read_bytes
+
+Locator = dict[tuple[Any, ...], str]
+
+
+def load_workbook(path: Path) -> Workbook:
+    """Read and validate a workbook file of any supported format."""
+    path = Path(path)
+    raw, where = read_raw(path)
+    return parse_workbook(raw, where, str(path))
+
+
+def read_raw(path: Path) -> tuple[Any, Locator]:
+    """The file's data as plain Python, and where each part of it came from."""
+    data = read_bytes(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        from natrisk.io.xlsx import read_xlsx
+
+        return read_xlsx(data, str(path))
+    text = decode_text(data, str(path))
+    if suffix == ".json":
+        return _read_json(text, str(path))
+    return _read_yaml(text, str(path))
+
+
+def _read_json(text: str, name: str) -> tuple[Any, Locator]:
+    try:
+        return json.loads(text), {}
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise WorkbookError(
+            f"{name}: not valid JSON", [Problem(name, where, "", f"invalid JSON: {exc.msg}")]
+        ) from exc
+
+
+def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise WorkbookError(
+            f"{name}: not valid YAML", [Problem(name, where, "", f"invalid YAML: {problem}")]
+        ) from exc
+    locator: Locator = {}
+    if node is not None:
+        _index_yaml(node, (), locator)
+    return data, locator
+
+
+def _index_yaml(node: yaml.Node, path: tuple[Any, ...], out: Locator) -> None:
+    out[path] = f"line {node.start_mark.line + 1}"
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _index_yaml(value, (*path, key.value), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_yaml(item, (*path, i), out)
+
+
+def parse_workbook(raw: Any, where: Locator, name: str) -> Workbook:
+    """Validate plain data as a workbook, translating every schema error into a Problem."""
+    if raw is None:
+        raise WorkbookError(f"{name}: empty", [Problem(name, "", "", "the workbook is empty")])
+    if not isinstance(raw, dict):
+        msg = "a workbook is a mapping with keys format, edition and scenarios"
+        raise WorkbookError(f"{name}: not a workbook", [Problem(name, "", "", msg)])
+    try:
+        return Workbook.model_validate(raw)
+    except ValidationError as exc:
+        problems = [_problem(err, raw, where, name) for err in exc.errors()]
+        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems) from exc
+
+
+def _problem(err: Any, raw: dict[str, Any], where: Locator, name: str) -> Problem:
+    loc = tuple(err["loc"])
+    place = _locate(loc, where)
+    subject = ""
+    field_loc = loc
+    if len(loc) >= 2 and loc[0] == "scenarios" and isinstance(loc[1], int):
+        scenarios = raw.get("scenarios") or []
+        item = scenarios[loc[1]] if loc[1] < len(scenarios) else None
+        sid = item.get("id") if isinstance(item, dict) else None
+        subject = f"scenario {sid}" if sid else f"scenario #{loc[1] + 1}"
+        field_loc = loc[2:]
+    field = ".".join(str(p) for p in field_loc if not _is_internal(p))
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "missing":
+        message = "required field is missing"
+    elif err["type"] == "extra_forbidden":
+        message = "unknown field; check its spelling"
+    parts = [p for p in (place, subject) if p]
+    return Problem(name, ", ".join(parts), field, message)
+
+
+def _is_internal(part: Any) -> bool:
+    # pydantic names union branches and type tags in locations; users never wrote them
+    return isinstance(part, str) and (
+        part.startswith(("function-", "union[", "dict[", "float", "is-instance"))
+        or part in ("Range", "str", "bool")
+    )
+
+
+def _locate(loc: tuple[Any, ...], where: Locator) -> str:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in where:
+            return where[loc[:cut]]
+    return ""
+
+
+def dump_workbook(book: Workbook) -> dict[str, Any]:
+    """The canonical plain form: short forms wherever no rationale or sources are given."""
+    out: dict[str, Any] = {"format": book.format}
+    out["edition"] = book.edition.model_dump(exclude_defaults=True)
+    out["edition"].setdefault("framework", book.edition.framework)
+    extra = {k: v for k, v in (book.model_extra or {}).items()}
+    out.update(extra)
+    out["scenarios"] = [_dump_scenario(s) for s in book.scenarios]
+    return out
+
+
+def _dump_scenario(s: Any) -> dict[str, Any]:
+    base = s.model_dump(exclude={"likelihood", "impacts"}, exclude_defaults=True)
+    base.setdefault("malicious", s.malicious)
+    base["likelihood"] = _dump_value(s.likelihood, "probability")
+    base["impacts"] = {cid: _dump_value(score, "quantity") for cid, score in s.impacts.items()}
+    order = ["id", "title", "theme", "malicious", "description", "assumptions"]
+    return {k: base[k] for k in order if k in base} | {
+        k: v for k, v in base.items() if k not in order
+    }
+
+
+def _dump_value(value: Any, qty_field: str) -> Any:
+    qty = getattr(value, qty_field)
+    axes = getattr(value, "axes", None)
+    if axes is not None:
+        qty = {axis: _range_short(r) for axis, r in axes.items()}
+        short: Any = qty
+    elif qty is None:
+        short = value.klass
+    else:
+        short = _range_short(qty)
+    if not value.rationale and not value.sources and axes is None:
+        return short
+    full: dict[str, Any] = {"class": value.klass} if qty is None else {qty_field: short}
+    if value.rationale:
+        full["rationale"] = value.rationale
+    if value.sources:
+        full["sources"] = list(value.sources)
+    return full
+
+
+def _range_short(r: Range) -> Any:
+    return r.min if r.min == r.max else {"min": r.min, "max": r.max}
+
+
+def write_workbook(book: Workbook, path: Path) -> None:
+    """Write a workbook as YAML, JSON or XLSX, by the file's extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from natrisk.io.xlsx import write_xlsx
+
+        write_xlsx(book, path)
+        return
+    data = dump_workbook(book)
+    if suffix == ".json":
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    else:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        path.write_text(text, encoding="utf-8")
+
+
+__all__ = ["Score", "dump_workbook", "load_workbook", "parse_workbook", "write_workbook"]

@@ -1,0 +1,132 @@
+"""From raw scores to impact classes: quantities, two-dimensional matrices, ranges.
+
+A cell (one scenario on one criterion) is represented by a probability vector over the
+classes 0..K. A class is certain, a class range is uniform over its classes, and a
+quantity range spreads over the classes it crosses in proportion to its length on a
+logarithmic axis (quantities span orders of magnitude). See docs/method.md, section 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def classify_point(value: float, bounds: NDArray[np.float64]) -> int:
+    """Band of a value: the number of inclusive lower bounds it reaches (0 = below all)."""
+    return int(np.searchsorted(bounds, value, side="right"))
+
+
+def band_distribution(low: float, high: float, bounds: NDArray[np.float64]) -> FloatArray:
+    """Probability of each band 0..len(bounds) for a value spread over [low, high].
+
+    A point falls in one band. A range is log-uniform when ``low > 0`` and uniform when it
+    starts at zero, so that [100, 900] is judged on the same logarithmic footing as the bands.
+    """
+    n = len(bounds) + 1
+    out = np.zeros(n)
+    if high <= low:
+        out[classify_point(low, bounds)] = 1.0
+        return out
+    edges = np.concatenate(([low], np.clip(bounds, low, high), [high]))
+    if low > 0:
+        edges = np.log(edges)
+    widths = np.diff(edges)
+    return widths / widths.sum()
+
+
+def quantity_distribution(
+    low: float, high: float, thresholds: NDArray[np.float64], n_classes: int
+) -> FloatArray:
+    """Class probabilities 0..n_classes for a quantity, given each class's lower bound.
+
+    ``thresholds`` has one inclusive lower bound for classes 1..len(thresholds); a
+    framework that defines fewer bounds than classes leaves the top classes unreachable.
+    """
+    bands = band_distribution(low, high, thresholds)
+    out = np.zeros(n_classes + 1)
+    out[: len(bands)] = bands
+    return out
+
+
+def matrix_distribution(
+    axis_ranges: list[tuple[float, float]],
+    axis_bounds: list[NDArray[np.float64]],
+    matrix: IntArray,
+    n_classes: int,
+) -> FloatArray:
+    """Class probabilities for a two-dimensional criterion (e.g. people x duration).
+
+    Each axis value falls in a band; below the first band of either axis the impact is
+    none (class 0); otherwise ``matrix[row_band - 1, col_band - 1]`` gives the class.
+    The two axes are taken as independent.
+    """
+    p_row = band_distribution(*axis_ranges[0], axis_bounds[0])
+    p_col = band_distribution(*axis_ranges[1], axis_bounds[1])
+    out = np.zeros(n_classes + 1)
+    out[0] = p_row[0] + p_col[0] - p_row[0] * p_col[0]
+    joint = np.outer(p_row[1:], p_col[1:])
+    np.add.at(out, matrix.ravel(), joint.ravel())
+    return out
+
+
+def range_distribution(low: int, high: int, n_classes: int) -> FloatArray:
+    """Uniform probabilities over the classes low..high (a class range such as B-C)."""
+    out = np.zeros(n_classes + 1)
+    out[low : high + 1] = 1.0 / (high - low + 1)
+    return out
+
+
+def max_distribution(dists: FloatArray) -> FloatArray:
+    """Distribution of the highest of independent classes (rows of ``dists``).
+
+    The cumulative distribution of a maximum is the product of the parts' cumulatives;
+    used for a composite criterion such as 4.1 = max(4.1.A, 4.1.B) in the 2009 guide.
+    """
+    cdf = np.prod(np.cumsum(dists, axis=-1), axis=0)
+    return np.diff(np.concatenate(([0.0], cdf)))
+
+
+def floor_below(dist: FloatArray, first_counting: int) -> FloatArray:
+    """Move the probability of classes below ``first_counting`` to class 0 (none).
+
+    NVS 2019: the international legal order counts only from serious harm (000:447-451).
+    """
+    out = dist.copy()
+    out[0] = out[:first_counting].sum()
+    out[1:first_counting] = 0.0
+    return out
+
+
+def point_class(dist: FloatArray) -> NDArray[np.int64]:
+    """The representative class of each distribution (last axis): the upper median.
+
+    The smallest class whose cumulative probability exceeds one half; for an even class
+    range such as B-C this is the upper class (a precautionary choice, docs/method.md).
+    """
+    cdf = np.cumsum(dist, axis=-1)
+    return np.argmax(cdf > 0.5 + 1e-12, axis=-1).astype(np.int64)
+
+
+def support(dist: FloatArray) -> tuple[IntArray, IntArray]:
+    """Lowest and highest class with positive probability, per distribution."""
+    positive = dist > 1e-12
+    k = dist.shape[-1]
+    low = np.argmax(positive, axis=-1)
+    high = k - 1 - np.argmax(positive[..., ::-1], axis=-1)
+    return low.astype(np.int64), high.astype(np.int64)
+
+
+def sample_classes(cumulative: NDArray[np.float32], u: NDArray[np.float32]) -> NDArray[np.uint8]:
+    """Inverse-CDF sampling: class = number of cumulative bounds the uniform draw passes.
+
+    ``cumulative`` has shape (S, C, K) (the cumulative probabilities of classes 0..K-1),
+    ``u`` shape (n, S, C); the result has shape (n, S, C).
+    """
+    out = np.zeros(u.shape, dtype=np.uint8)
+    for k in range(cumulative.shape[-1]):
+        out += u >= cumulative[..., k]
+    return out

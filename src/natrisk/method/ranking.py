@@ -1,0 +1,35 @@
+"""Ranks from scores, and agreement between rankings."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+# Scores equal to this many decimals are ties: identical class vectors must tie even when
+# floating-point summation order differs between rows.
+TIE_DECIMALS = 9
+
+
+def competition_ranks(scores: NDArray[np.floating]) -> NDArray[np.int64]:
+    """Rank along the last axis, 1 = highest score; ties share the best rank (1, 2, 2, 4)."""
+    s = np.round(np.asarray(scores, dtype=np.float64), TIE_DECIMALS)
+    order = np.argsort(-s, axis=-1, kind="stable")
+    ranked = np.take_along_axis(s, order, axis=-1)
+    n = s.shape[-1]
+    positions = np.broadcast_to(np.arange(1, n + 1), s.shape)
+    is_new = np.ones(s.shape, dtype=bool)
+    is_new[..., 1:] = ranked[..., 1:] != ranked[..., :-1]
+    sorted_ranks = np.maximum.accumulate(np.where(is_new, positions, 0), axis=-1)
+    out = np.empty(s.shape, dtype=np.int64)
+    np.put_along_axis(out, order, sorted_ranks, axis=-1)
+    return out
+
+
+def kendall_tau(a: NDArray[np.floating], b: NDArray[np.floating]) -> float:
+    """Kendall's tau-b between two rankings (1 = same order, -1 = reversed)."""
+    if len(a) < 2:
+        return 1.0
+    if np.all(a == a[0]) or np.all(b == b[0]):
+        return 1.0 if np.array_equal(a, b) else 0.0
+    return float(stats.kendalltau(a, b).statistic)

@@ -1,0 +1,35 @@
+"""Weighted sum on a geometric class scale (the main method of the 2009 guide)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from natrisk.errors import OptionError
+from natrisk.method.aggregation import AggregationMethod
+
+
+class WeightedSum(AggregationMethod):
+    """score_s = sum_c w_c v(k_sc) / sum_c w_c  (docs/method.md, section 3.1)."""
+
+    name = "weighted-sum"
+    uses_class_values = True
+
+    def __init__(self, n_classes: int, class_values: NDArray[np.float64]) -> None:
+        super().__init__(n_classes)
+        values = np.asarray(class_values, dtype=np.float64)
+        if values.shape != (n_classes + 1,):
+            raise OptionError(f"need {n_classes + 1} class values (none class first)")
+        if not np.all(np.isfinite(values)) or np.any(np.diff(values) < 0):
+            raise OptionError("class values must be finite and rise with the class")
+        self.values = values
+
+    def score(self, classes: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Weighted mean class value per scenario."""
+        w = weights / weights.sum(axis=-1, keepdims=True)
+        v = self.values[classes]
+        return np.matmul(v, w[..., :, None])[..., 0]
+
+    def bounds(self, n_scenarios: int, n_criteria: int) -> tuple[float, float]:
+        """Between the lowest and the highest class value."""
+        return float(self.values[0]), float(self.values[-1])

@@ -1,0 +1,225 @@
+"""From a workbook on a framework to the arrays the method works on, checking as it goes.
+
+Every problem found is collected (with scenario and field) and raised together, so an
+analyst fixes a workbook in one round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from natrisk.domain.edition import Likelihood, Range, Scenario, Score, Workbook
+from natrisk.domain.framework import Criterion, Framework
+from natrisk.errors import Problem, WorkbookError
+from natrisk.method import classes as cls
+from natrisk.method import likelihood as lik
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """The edition as arrays: S scenarios x C criteria, classes 0..K (0 = none)."""
+
+    framework: Framework
+    scenarios: list[Scenario]
+    criteria: list[str]
+    dist: NDArray[np.float64]  # (S, C, K+1) probability of each class per cell
+    point: NDArray[np.int64]  # (S, C) representative class per cell
+    low: NDArray[np.int64]  # (S, C) lowest possible class
+    high: NDArray[np.int64]  # (S, C) highest possible class
+    likelihood_point: NDArray[np.int64]  # (S,) class index 0..L-1
+    likelihood_low: NDArray[np.int64]
+    likelihood_high: NDArray[np.int64]
+    likelihood_pos: NDArray[np.float64]  # (S, 3) diagram position: middle, low, high
+
+    @property
+    def class_ids(self) -> list[str]:
+        """Impact class ids, none first."""
+        return self.framework.impact_classes.ids
+
+    @property
+    def scenario_ids(self) -> list[str]:
+        """Scenario ids in workbook order."""
+        return [s.id for s in self.scenarios]
+
+
+class _Resolver:
+    """Turns scores into class distributions, noting problems instead of stopping."""
+
+    def __init__(self, framework: Framework, file: str) -> None:
+        self.fw = framework
+        self.file = file
+        self.class_ids = framework.impact_classes.ids
+        self.k = len(self.class_ids) - 1
+        self.lik_ids = framework.likelihood.ids
+        self.lik_lower = np.array([c.min for c in framework.likelihood.classes])
+        self.lik_upper = np.array([c.max for c in framework.likelihood.classes])
+        self.problems: list[Problem] = []
+
+    def note(self, scenario: str, field: str, message: str) -> None:
+        self.problems.append(Problem(self.file, f"scenario {scenario}", field, message))
+
+    def class_range(self, sid: str, field: str, bounds: tuple[str, str], ids: list[str]) -> tuple[int, int] | None:
+        low, high = bounds
+        for c in (low, high):
+            if c not in ids:
+                self.note(sid, field, f"class {c!r} is not in this framework; use one of {', '.join(ids)}")
+                return None
+        lo, hi = ids.index(low), ids.index(high)
+        if lo > hi:
+            self.note(sid, field, f"range {low}-{high} is reversed; write {high}-{low}")
+            return None
+        return lo, hi
+
+    def cell(self, sid: str, crit: Criterion, score: Score | None, field: str) -> NDArray[np.float64] | None:
+        if score is None:
+            return cls.range_distribution(0, 0, self.k)
+        if score.class_bounds is not None:
+            got = self.class_range(sid, field, score.class_bounds, self.class_ids)
+            return None if got is None else cls.range_distribution(*got, self.k)
+        if score.quantity is not None:
+            return self._quantity(sid, crit, score.quantity, field)
+        assert score.axes is not None
+        return self._matrix(sid, crit, score.axes, field)
+
+    def _quantity(self, sid: str, crit: Criterion, q: Range, field: str) -> NDArray[np.float64] | None:
+        if crit.type != "quantity" or not crit.thresholds:
+            kind = "described levels" if crit.type == "levels" else "two axes"
+            hint = "give a class letter such as 'C'"
+            if crit.type == "matrix" and crit.axes:
+                names = ", ".join(a.name for a in crit.axes)
+                hint += f" or a quantity per axis ({names})"
+            self.note(sid, field, f"criterion {crit.id} is scored in {kind}, not one quantity; {hint}")
+            return None
+        if q.min < 0:
+            self.note(sid, field, f"quantity {q.min:g} is negative; a quantity in {crit.unit} is 0 or more")
+            return None
+        order = [c for c in self.class_ids[1:] if c in crit.thresholds]
+        bounds = np.array([crit.thresholds[c] for c in order])
+        if np.any(np.diff(bounds) <= 0):
+            self.note(sid, field, f"framework thresholds of {crit.id} do not rise with the class")
+            return None
+        return cls.quantity_distribution(q.min, q.max, bounds, self.k)
+
+    def _matrix(self, sid: str, crit: Criterion, axes: dict[str, Range], field: str) -> NDArray[np.float64] | None:
+        if crit.type != "matrix" or not crit.axes or crit.matrix is None:
+            self.note(sid, field, f"criterion {crit.id} has no axes; give a class or a single quantity")
+            return None
+        names = [a.name for a in crit.axes]
+        if set(axes) != set(names):
+            self.note(sid, field, f"give exactly the axes {', '.join(names)} (got {', '.join(axes)})")
+            return None
+        if any(r.min < 0 for r in axes.values()):
+            self.note(sid, field, "axis quantities must be 0 or more")
+            return None
+        matrix = np.array([[self.class_ids.index(c) for c in row] for row in crit.matrix])
+        return cls.matrix_distribution(
+            [(axes[n].min, axes[n].max) for n in names],
+            [np.array(a.bands) for a in crit.axes],
+            matrix,
+            self.k,
+        )
+
+    def likelihood(self, sid: str, value: Likelihood) -> tuple[int, int, int, tuple[float, float, float]] | None:
+        if value.class_bounds is not None:
+            got = self.class_range(sid, "likelihood", value.class_bounds, self.lik_ids)
+            if got is None:
+                return None
+            lo, hi = got
+            point = int(cls.point_class(cls.range_distribution(lo, hi, len(self.lik_ids) - 1)))
+            return point, lo, hi, lik.class_range_position(lo, hi)
+        assert value.probability is not None
+        p = value.probability
+        lo = lik.class_of_probability(p.min, self.lik_lower)
+        hi = lik.class_of_probability(p.max, self.lik_lower)
+        mid_p = (p.min * p.max) ** 0.5 if p.min > 0 else (p.min + p.max) / 2
+        point = lik.class_of_probability(mid_p, self.lik_lower)
+        pos = lik.probability_range_position(p.min, p.max, self.lik_lower, self.lik_upper)
+        return point, lo, hi, pos
+
+
+def resolve(book: Workbook, framework: Framework, file: str = "") -> ScoreTable:
+    """Check a workbook against its framework and turn it into arrays; raise every problem."""
+    r = _Resolver(framework, file)
+    criteria = framework.criterion_ids
+    seen: set[str] = set()
+    dists, liks = [], []
+    for scen in book.scenarios:
+        if scen.id in seen:
+            r.note(scen.id, "id", "this scenario id is used more than once; ids must be unique")
+        seen.add(scen.id)
+        dists.append(_scenario_cells(r, scen, framework))
+        liks.append(r.likelihood(scen.id, scen.likelihood))
+    if r.problems:
+        raise WorkbookError(f"{file or 'workbook'}: {len(r.problems)} problem(s)", r.problems)
+    dist = np.stack(dists)
+    low, high = cls.support(dist)
+    return ScoreTable(
+        framework=framework,
+        scenarios=list(book.scenarios),
+        criteria=criteria,
+        dist=dist,
+        point=_point_classes(framework, book, dist),
+        low=low,
+        high=high,
+        likelihood_point=np.array([x[0] for x in liks]),  # type: ignore[index]
+        likelihood_low=np.array([x[1] for x in liks]),  # type: ignore[index]
+        likelihood_high=np.array([x[2] for x in liks]),  # type: ignore[index]
+        likelihood_pos=np.array([x[3] for x in liks]),  # type: ignore[index]
+    )
+
+
+def _scenario_cells(r: _Resolver, scen: Scenario, fw: Framework) -> NDArray[np.float64]:
+    known = {c.id for c in fw._all_criteria()}
+    for cid in scen.impacts:
+        if cid not in known:
+            r.note(scen.id, f"impacts.{cid}", f"unknown criterion; {fw.id} has {', '.join(fw.criterion_ids)}")
+    rows = []
+    for crit in fw.criteria:
+        field = f"impacts.{crit.id}"
+        if crit.parts:
+            given = [p.id for p in crit.parts if p.id in scen.impacts]
+            if given and crit.id in scen.impacts:
+                r.note(scen.id, field, f"give either {crit.id} or its parts ({', '.join(given)}), not both")
+            if given:
+                parts = [r.cell(scen.id, p, scen.impacts.get(p.id), f"impacts.{p.id}") for p in crit.parts]
+                dist = None if any(d is None for d in parts) else cls.max_distribution(np.stack(parts))  # type: ignore[arg-type]
+            else:
+                dist = r.cell(scen.id, crit, scen.impacts.get(crit.id), field)
+        else:
+            dist = r.cell(scen.id, crit, scen.impacts.get(crit.id), field)
+        if dist is None:
+            dist = cls.range_distribution(0, 0, r.k)
+        interest = next((i for i in fw.interests if i.id == crit.interest), None)
+        if interest is not None and interest.counts_from:
+            dist = cls.floor_below(dist, r.class_ids.index(interest.counts_from))
+        rows.append(dist)
+    return np.stack(rows)
+
+
+def _point_classes(fw: Framework, book: Workbook, dist: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Representative class per cell; a composite takes the highest of its parts' classes."""
+    point = cls.point_class(dist)
+    ids = fw.impact_classes.ids
+    for c, crit in enumerate(fw.criteria):
+        if not crit.parts:
+            continue
+        for s, scen in enumerate(book.scenarios):
+            part_classes = []
+            for part in crit.parts:
+                score = scen.impacts.get(part.id)
+                if score is None:
+                    continue
+                r = _Resolver(fw, "")
+                d = r.cell(scen.id, part, score, "")
+                if d is not None:
+                    part_classes.append(int(cls.point_class(d)))
+            if part_classes:
+                point[s, c] = max(part_classes)
+        interest = next((i for i in fw.interests if i.id == crit.interest), None)
+        if interest is not None and interest.counts_from:
+            floor = ids.index(interest.counts_from)
+            point[:, c] = np.where(point[:, c] < floor, 0, point[:, c])
+    return point
