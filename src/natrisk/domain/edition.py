@@ -14,7 +14,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FORMAT = "natrisk/1"
-NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")  # only YAML 1.1 floats: "3" may be a class
+NUMBER = re.compile(
+    r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+"
+)  # only YAML 1.1 floats: "3" may be a class
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
@@ -143,7 +145,9 @@ class Likelihood(BaseModel):
     def _short(cls, value: Any) -> Any:
         out = _expand(value)
         if isinstance(out, dict) and "quantity" in out:
-            out = {k: v for k, v in out.items() if k != "quantity"} | {"probability": out["quantity"]}
+            out = {k: v for k, v in out.items() if k != "quantity"} | {
+                "probability": out["quantity"]
+            }
         if isinstance(out, dict) and "probability" in out:
             out = {**out, "probability": _as_range(out["probability"])}
         return out
@@ -156,7 +160,7 @@ class Likelihood(BaseModel):
     @field_validator("probability")
     @classmethod
     def _unit(cls, v: Range | None) -> Range | None:
-        if v is not None and not (0.0 <= v.min and v.max <= 1.0):
+        if v is not None and not (v.min >= 0.0 and v.max <= 1.0):
             raise ValueError("a probability lies between 0 and 1 (over the framework's horizon)")
         return v
 

@@ -197,7 +197,7 @@ class Framework(Sourced):
             if crit.id in seen:
                 raise ValueError(f"criterion id {crit.id} appears twice")
             seen.add(crit.id)
-            for cls_id in (crit.thresholds or {}):
+            for cls_id in crit.thresholds or {}:
                 if cls_id not in classes:
                     raise ValueError(f"criterion {crit.id}: unknown class {cls_id} in thresholds")
             for row in crit.matrix or []:

@@ -47,9 +47,7 @@ class AggregationMethod(ABC):
         if classes.ndim < 2:
             raise OptionError("classes must have shape (..., scenarios, criteria)")
         if weights.shape[-1] != classes.shape[-1]:
-            raise OptionError(
-                f"{weights.shape[-1]} weights given for {classes.shape[-1]} criteria"
-            )
+            raise OptionError(f"{weights.shape[-1]} weights given for {classes.shape[-1]} criteria")
         if not np.all(np.isfinite(weights)) or np.any(weights < 0):
             raise OptionError("weights must be finite and not negative")
         if np.any(weights.sum(axis=-1) <= 0):
@@ -60,7 +58,9 @@ class AggregationMethod(ABC):
         return AggregationResult(self.name, scores, competition_ranks(scores))
 
     @abstractmethod
-    def score(self, classes: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    def score(
+        self, classes: NDArray[np.integer], weights: NDArray[np.floating]
+    ) -> NDArray[np.float64]:
         """Scores of shape (..., S); inputs already validated."""
 
     @abstractmethod

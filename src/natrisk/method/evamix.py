@@ -18,7 +18,9 @@ class Evamix(AggregationMethod):
 
     name = "evamix"
 
-    def score(self, classes: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    def score(
+        self, classes: NDArray[np.integer], weights: NDArray[np.floating]
+    ) -> NDArray[np.float64]:
         """Mean weighted dominance of each scenario over all others."""
         n_scen = classes.shape[-2]
         if n_scen < 2:

@@ -18,7 +18,9 @@ class Medal(AggregationMethod):
 
     name = "medal"
 
-    def score(self, classes: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    def score(
+        self, classes: NDArray[np.integer], weights: NDArray[np.floating]
+    ) -> NDArray[np.float64]:
         """Lexicographic medal score as one exact number."""
         n_criteria = classes.shape[-1]
         counted = (weights > 0)[..., None, :]

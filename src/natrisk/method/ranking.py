@@ -26,7 +26,7 @@ def competition_ranks(scores: NDArray[np.floating]) -> NDArray[np.int64]:
     return out
 
 
-def kendall_tau(a: NDArray[np.floating], b: NDArray[np.floating]) -> float:
+def kendall_tau(a: NDArray[np.number], b: NDArray[np.number]) -> float:
     """Kendall's tau-b between two rankings (1 = same order, -1 = reversed)."""
     if len(a) < 2:
         return 1.0

@@ -139,7 +139,9 @@ def run_monte_carlo(
     score_sum = np.zeros(n_scen)
     done = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for (r, s, t), n in zip(pool.map(chunk, zip(seeds, sizes, strict=True)), sizes, strict=True):
+        for (r, s, t), n in zip(
+            pool.map(chunk, zip(seeds, sizes, strict=True)), sizes, strict=True
+        ):
             rank_hist += r
             score_hist += s
             score_sum += t

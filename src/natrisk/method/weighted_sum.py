@@ -24,7 +24,9 @@ class WeightedSum(AggregationMethod):
             raise OptionError("class values must be finite and rise with the class")
         self.values = values
 
-    def score(self, classes: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    def score(
+        self, classes: NDArray[np.integer], weights: NDArray[np.floating]
+    ) -> NDArray[np.float64]:
         """Weighted mean class value per scenario."""
         w = weights / weights.sum(axis=-1, keepdims=True)
         v = self.values[classes]

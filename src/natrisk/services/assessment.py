@@ -57,7 +57,9 @@ class Assessment:
                     "rank": int(self.ranks[s]),
                     "likelihood": lik_ids[self.table.likelihood_point[s]],
                     "likelihood_range": lik_ids[lo] if lo == hi else f"{lik_ids[lo]}-{lik_ids[hi]}",
-                    "criteria": {c: ids[self.table.point[s, j]] for j, c in enumerate(self.table.criteria)},
+                    "criteria": {
+                        c: ids[self.table.point[s, j]] for j, c in enumerate(self.table.criteria)
+                    },
                     "criteria_range": {
                         c: _range(ids, self.table.low[s, j], self.table.high[s, j])
                         for j, c in enumerate(self.table.criteria)
@@ -117,7 +119,9 @@ def resolve_settings(
         raise OptionError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     name = profile or fw.weights.default_profile
     if name not in fw.weights.profiles:
-        raise OptionError(f"unknown weight profile {name!r}; {fw.id} has {', '.join(fw.weights.profiles)}")
+        raise OptionError(
+            f"unknown weight profile {name!r}; {fw.id} has {', '.join(fw.weights.profiles)}"
+        )
     w = fw.profile_weights(name)
     for cid, value in (weights or {}).items():
         if cid not in w:

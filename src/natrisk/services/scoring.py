@@ -61,11 +61,15 @@ class _Resolver:
     def note(self, scenario: str, field: str, message: str) -> None:
         self.problems.append(Problem(self.file, f"scenario {scenario}", field, message))
 
-    def class_range(self, sid: str, field: str, bounds: tuple[str, str], ids: list[str]) -> tuple[int, int] | None:
+    def class_range(
+        self, sid: str, field: str, bounds: tuple[str, str], ids: list[str]
+    ) -> tuple[int, int] | None:
         low, high = bounds
         for c in (low, high):
             if c not in ids:
-                self.note(sid, field, f"class {c!r} is not in this framework; use one of {', '.join(ids)}")
+                self.note(
+                    sid, field, f"class {c!r} is not in this framework; use one of {', '.join(ids)}"
+                )
                 return None
         lo, hi = ids.index(low), ids.index(high)
         if lo > hi:
@@ -73,7 +77,9 @@ class _Resolver:
             return None
         return lo, hi
 
-    def cell(self, sid: str, crit: Criterion, score: Score | None, field: str) -> NDArray[np.float64] | None:
+    def cell(
+        self, sid: str, crit: Criterion, score: Score | None, field: str
+    ) -> NDArray[np.float64] | None:
         if score is None:
             return cls.range_distribution(0, 0, self.k)
         if score.class_bounds is not None:
@@ -84,17 +90,25 @@ class _Resolver:
         assert score.axes is not None
         return self._matrix(sid, crit, score.axes, field)
 
-    def _quantity(self, sid: str, crit: Criterion, q: Range, field: str) -> NDArray[np.float64] | None:
+    def _quantity(
+        self, sid: str, crit: Criterion, q: Range, field: str
+    ) -> NDArray[np.float64] | None:
         if crit.type != "quantity" or not crit.thresholds:
             kind = "described levels" if crit.type == "levels" else "two axes"
             hint = "give a class letter such as 'C'"
             if crit.type == "matrix" and crit.axes:
                 names = ", ".join(a.name for a in crit.axes)
                 hint += f" or a quantity per axis ({names})"
-            self.note(sid, field, f"criterion {crit.id} is scored in {kind}, not one quantity; {hint}")
+            self.note(
+                sid, field, f"criterion {crit.id} is scored in {kind}, not one quantity; {hint}"
+            )
             return None
         if q.min < 0:
-            self.note(sid, field, f"quantity {q.min:g} is negative; a quantity in {crit.unit} is 0 or more")
+            self.note(
+                sid,
+                field,
+                f"quantity {q.min:g} is negative; a quantity in {crit.unit} is 0 or more",
+            )
             return None
         order = [c for c in self.class_ids[1:] if c in crit.thresholds]
         bounds = np.array([crit.thresholds[c] for c in order])
@@ -103,13 +117,19 @@ class _Resolver:
             return None
         return cls.quantity_distribution(q.min, q.max, bounds, self.k)
 
-    def _matrix(self, sid: str, crit: Criterion, axes: dict[str, Range], field: str) -> NDArray[np.float64] | None:
+    def _matrix(
+        self, sid: str, crit: Criterion, axes: dict[str, Range], field: str
+    ) -> NDArray[np.float64] | None:
         if crit.type != "matrix" or not crit.axes or crit.matrix is None:
-            self.note(sid, field, f"criterion {crit.id} has no axes; give a class or a single quantity")
+            self.note(
+                sid, field, f"criterion {crit.id} has no axes; give a class or a single quantity"
+            )
             return None
         names = [a.name for a in crit.axes]
         if set(axes) != set(names):
-            self.note(sid, field, f"give exactly the axes {', '.join(names)} (got {', '.join(axes)})")
+            self.note(
+                sid, field, f"give exactly the axes {', '.join(names)} (got {', '.join(axes)})"
+            )
             return None
         if any(r.min < 0 for r in axes.values()):
             self.note(sid, field, "axis quantities must be 0 or more")
@@ -122,7 +142,9 @@ class _Resolver:
             self.k,
         )
 
-    def likelihood(self, sid: str, value: Likelihood) -> tuple[int, int, int, tuple[float, float, float]] | None:
+    def likelihood(
+        self, sid: str, value: Likelihood
+    ) -> tuple[int, int, int, tuple[float, float, float]] | None:
         if value.class_bounds is not None:
             got = self.class_range(sid, "likelihood", value.class_bounds, self.lik_ids)
             if got is None:
@@ -143,83 +165,74 @@ class _Resolver:
 def resolve(book: Workbook, framework: Framework, file: str = "") -> ScoreTable:
     """Check a workbook against its framework and turn it into arrays; raise every problem."""
     r = _Resolver(framework, file)
-    criteria = framework.criterion_ids
     seen: set[str] = set()
-    dists, liks = [], []
+    dists, points, liks = [], [], []
     for scen in book.scenarios:
         if scen.id in seen:
             r.note(scen.id, "id", "this scenario id is used more than once; ids must be unique")
         seen.add(scen.id)
-        dists.append(_scenario_cells(r, scen, framework))
+        dist, point = _scenario_cells(r, scen, framework)
+        dists.append(dist)
+        points.append(point)
         liks.append(r.likelihood(scen.id, scen.likelihood))
     if r.problems:
         raise WorkbookError(f"{file or 'workbook'}: {len(r.problems)} problem(s)", r.problems)
-    dist = np.stack(dists)
-    low, high = cls.support(dist)
+    dist_arr = np.stack(dists)
+    low, high = cls.support(dist_arr)
+    checked = [x for x in liks if x is not None]
     return ScoreTable(
         framework=framework,
         scenarios=list(book.scenarios),
-        criteria=criteria,
-        dist=dist,
-        point=_point_classes(framework, book, dist),
+        criteria=framework.criterion_ids,
+        dist=dist_arr,
+        point=np.array(points, dtype=np.int64),
         low=low,
         high=high,
-        likelihood_point=np.array([x[0] for x in liks]),  # type: ignore[index]
-        likelihood_low=np.array([x[1] for x in liks]),  # type: ignore[index]
-        likelihood_high=np.array([x[2] for x in liks]),  # type: ignore[index]
-        likelihood_pos=np.array([x[3] for x in liks]),  # type: ignore[index]
+        likelihood_point=np.array([x[0] for x in checked]),
+        likelihood_low=np.array([x[1] for x in checked]),
+        likelihood_high=np.array([x[2] for x in checked]),
+        likelihood_pos=np.array([x[3] for x in checked]),
     )
 
 
-def _scenario_cells(r: _Resolver, scen: Scenario, fw: Framework) -> NDArray[np.float64]:
+def _scenario_cells(
+    r: _Resolver, scen: Scenario, fw: Framework
+) -> tuple[NDArray[np.float64], list[int]]:
+    """Class distribution and representative class of every criterion of one scenario."""
     known = {c.id for c in fw._all_criteria()}
     for cid in scen.impacts:
         if cid not in known:
-            r.note(scen.id, f"impacts.{cid}", f"unknown criterion; {fw.id} has {', '.join(fw.criterion_ids)}")
-    rows = []
+            r.note(
+                scen.id,
+                f"impacts.{cid}",
+                f"unknown criterion; {fw.id} has {', '.join(fw.criterion_ids)}",
+            )
+    none = cls.range_distribution(0, 0, r.k)
+    rows, points = [], []
     for crit in fw.criteria:
-        field = f"impacts.{crit.id}"
-        if crit.parts:
-            given = [p.id for p in crit.parts if p.id in scen.impacts]
-            if given and crit.id in scen.impacts:
-                r.note(scen.id, field, f"give either {crit.id} or its parts ({', '.join(given)}), not both")
-            if given:
-                parts = [r.cell(scen.id, p, scen.impacts.get(p.id), f"impacts.{p.id}") for p in crit.parts]
-                dist = None if any(d is None for d in parts) else cls.max_distribution(np.stack(parts))  # type: ignore[arg-type]
-            else:
-                dist = r.cell(scen.id, crit, scen.impacts.get(crit.id), field)
+        given = [p for p in crit.parts or [] if p.id in scen.impacts]
+        if given and crit.id in scen.impacts:
+            names = ", ".join(p.id for p in given)
+            r.note(
+                scen.id,
+                f"impacts.{crit.id}",
+                f"give either {crit.id} or its parts ({names}), not both",
+            )
+        if given:
+            # composite (2009 guide, 4.1): the class is the highest of the parts
+            parts = [r.cell(scen.id, p, scen.impacts[p.id], f"impacts.{p.id}") for p in given]
+            ok = [d for d in parts if d is not None]
+            dist = cls.max_distribution(np.stack(ok)) if len(ok) == len(parts) else none
+            point = max((int(cls.point_class(d)) for d in ok), default=0)
         else:
-            dist = r.cell(scen.id, crit, scen.impacts.get(crit.id), field)
-        if dist is None:
-            dist = cls.range_distribution(0, 0, r.k)
+            cell = r.cell(scen.id, crit, scen.impacts.get(crit.id), f"impacts.{crit.id}")
+            dist = none if cell is None else cell
+            point = int(cls.point_class(dist))
         interest = next((i for i in fw.interests if i.id == crit.interest), None)
         if interest is not None and interest.counts_from:
-            dist = cls.floor_below(dist, r.class_ids.index(interest.counts_from))
+            floor = r.class_ids.index(interest.counts_from)
+            dist = cls.floor_below(dist, floor)
+            point = 0 if point < floor else point
         rows.append(dist)
-    return np.stack(rows)
-
-
-def _point_classes(fw: Framework, book: Workbook, dist: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Representative class per cell; a composite takes the highest of its parts' classes."""
-    point = cls.point_class(dist)
-    ids = fw.impact_classes.ids
-    for c, crit in enumerate(fw.criteria):
-        if not crit.parts:
-            continue
-        for s, scen in enumerate(book.scenarios):
-            part_classes = []
-            for part in crit.parts:
-                score = scen.impacts.get(part.id)
-                if score is None:
-                    continue
-                r = _Resolver(fw, "")
-                d = r.cell(scen.id, part, score, "")
-                if d is not None:
-                    part_classes.append(int(cls.point_class(d)))
-            if part_classes:
-                point[s, c] = max(part_classes)
-        interest = next((i for i in fw.interests if i.id == crit.interest), None)
-        if interest is not None and interest.counts_from:
-            floor = ids.index(interest.counts_from)
-            point[:, c] = np.where(point[:, c] < floor, 0, point[:, c])
-    return point
+        points.append(point)
+    return np.stack(rows), points

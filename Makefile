@@ -1,0 +1,47 @@
+# One task runner for people and CI. `make demo` and `make test` set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core
+
+.PHONY: demo test lint typecheck bench system-deps clean catalog
+
+system-deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends $$missing; fi
+
+$(VENV)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+demo: system-deps $(VENV)/.stamp
+	$(BIN)/natrisk validate examples/nl-2026.yaml
+	$(BIN)/natrisk assess examples/nl-2026.yaml --out out --samples 20000
+	$(BIN)/natrisk report examples/nl-2026.yaml --out out --format pdf --lang nl --samples 20000
+	$(BIN)/natrisk sensitivity examples/nl-2026.yaml --samples 20000 --seed 1
+	@echo "The risk picture is in out/: risk-picture-*.pdf, risk-diagram.svg/png, results.json/csv"
+
+test: system-deps $(VENV)/.stamp
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.stamp
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+typecheck: $(VENV)/.stamp
+	$(BIN)/mypy
+
+bench: system-deps $(VENV)/.stamp
+	$(BIN)/python benchmarks/sensitivity.py
+
+catalog: $(VENV)/.stamp
+	$(BIN)/python scripts/update_catalog.py
+
+clean:
+	rm -rf $(VENV) out build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,64 @@
+"""Extract translatable strings and update the Dutch catalogue (keeps existing translations).
+
+Run: .venv/bin/python scripts/update_catalog.py   (after editing user-facing text)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "src/natrisk/locale/nl/LC_MESSAGES/natrisk.po"
+# strings chosen at run time (stability verdicts, framework status) that extraction cannot see
+DYNAMIC = ["stable", "moderate", "uncertain", "verified", "provisional"]
+
+
+def main() -> None:
+    pot = ROOT / "build" / "natrisk.pot"
+    pot.parent.mkdir(exist_ok=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-o",
+            str(pot),
+            "--no-location",
+            "--omit-header",
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    with pot.open("rb") as fh:
+        template = read_po(fh)
+    for msg in DYNAMIC:
+        template.add(msg)
+    old = Catalog(locale="nl")
+    if PO.exists():
+        with PO.open("rb") as fh:
+            old = read_po(fh, locale="nl")
+    new = Catalog(locale="nl", project="natrisk")
+    for m in template:
+        if m.id:
+            prev = old.get(m.id)
+            new.add(m.id, prev.string if prev else "")
+    PO.parent.mkdir(parents=True, exist_ok=True)
+    with PO.open("wb") as fh:
+        write_po(fh, new, omit_header=False, width=100)
+    missing = [m.id for m in new if m.id and not m.string]
+    print(f"{PO}: {len(new)} messages, {len(missing)} untranslated")
+    for m in missing:
+        print("  -", m)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The risk picture as charts and documents: one chart definition for screen and print."""

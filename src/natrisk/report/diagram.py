@@ -1,0 +1,228 @@
+"""The risk diagram: likelihood against aggregated impact, one point per scenario.
+
+One Vega-Lite specification (built with Altair) serves the browser (vega-embed) and the
+report (SVG/PNG/PDF through vl-convert). Points are numbered by rank so that labels stay
+readable in print; the report lists the numbers beside the titles.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import altair as alt
+import numpy as np
+import vl_convert as vlc
+
+from natrisk.errors import OutputError
+from natrisk.i18n import translator
+from natrisk.services.assessment import Assessment
+from natrisk.services.sensitivity import Sensitivity
+
+PALETTE = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f7f",
+    "#bcbd22",
+]
+
+
+def impact_axis(assessment: Assessment, values: np.ndarray) -> np.ndarray:
+    """Plotted impact per method: Medal scores become 'highest class + share' for legibility."""
+    if assessment.settings.method != "medal":
+        return values
+    base = len(assessment.table.criteria) + 1
+    with np.errstate(divide="ignore"):
+        out = np.where(values > 0, np.log(np.maximum(values, 1)) / math.log(base) + 1, 0.0)
+    return out
+
+
+def label_numbers(assessment: Assessment) -> list[int]:
+    """A unique number per scenario: its place in rank order, ties broken by id."""
+    ids = assessment.table.scenario_ids
+    order = sorted(range(len(ids)), key=lambda s: (int(assessment.ranks[s]), ids[s]))
+    numbers = [0] * len(ids)
+    for place, s in enumerate(order, start=1):
+        numbers[s] = place
+    return numbers
+
+
+def spread_classes(pos: np.ndarray, y: np.ndarray, width: float = 0.3) -> np.ndarray:
+    """Spread points that share one likelihood class and a similar impact across the class.
+
+    Only scenarios given as a single class move (within their class band, so the reading
+    stays correct); scenarios given as a probability keep their exact position.
+    """
+    x = pos[:, 0].copy()
+    fixed = (pos[:, 1] == pos[:, 2]) & (np.abs(pos[:, 0] - np.round(pos[:, 0])) < 1e-9)
+    for centre in np.unique(x[fixed]):
+        members = np.flatnonzero(fixed & (x == centre))
+        if len(members) < 2:
+            continue
+        members = members[np.argsort(y[members], kind="stable")]
+        offsets = np.linspace(-width, width, len(members))
+        x[members] = centre + np.where(np.arange(len(members)) % 2 == 0, offsets, offsets[::-1])
+    return x
+
+
+def diagram_rows(
+    assessment: Assessment, sensitivity: Sensitivity | None, lang: str
+) -> list[dict[str, Any]]:
+    """One row per scenario with its position, uncertainty and labels."""
+    t = assessment.table
+    fw = t.framework
+    y = impact_axis(assessment, assessment.scores)
+    if sensitivity is not None:
+        y_lo = impact_axis(assessment, sensitivity.mc.score_quantile(0.05))
+        y_hi = impact_axis(assessment, sensitivity.mc.score_quantile(0.95))
+    else:
+        y_lo, y_hi = y, y
+    lik_ids = fw.likelihood.ids
+    _ = translator(lang)
+    numbers = label_numbers(assessment)
+    xs = spread_classes(t.likelihood_pos, y)
+    rows = []
+    for s, scen in enumerate(t.scenarios):
+        mid, lo, hi = t.likelihood_pos[s]
+        rows.append(
+            {
+                "id": scen.id,
+                "n": numbers[s],
+                "label": str(numbers[s]),
+                "title": scen.title,
+                "theme": fw.theme_name(scen.theme, lang),
+                "malicious": _("malicious") if scen.malicious else _("non-malicious"),
+                "x": float(xs[s]),
+                "x_lo": float(lo),
+                "x_hi": float(hi),
+                "y": float(y[s]),
+                "y_lo": float(min(y_lo[s], y[s])),
+                "y_hi": float(max(y_hi[s], y[s])),
+                "likelihood": lik_ids[t.likelihood_point[s]],
+                "score": round(float(assessment.scores[s]), 3),
+                "rank": int(assessment.ranks[s]),
+            }
+        )
+    return rows
+
+
+def diagram_spec(
+    assessment: Assessment, sensitivity: Sensitivity | None = None, lang: str = "en"
+) -> dict[str, Any]:
+    """The Vega-Lite specification of the risk diagram."""
+    _ = translator(lang)
+    fw = assessment.table.framework
+    rows = diagram_rows(assessment, sensitivity, lang)
+    n_lik = len(fw.likelihood.classes)
+    tick_expr = (
+        " : ".join(
+            f"datum.value == {i + 1} ? '{c.id} {c.label.get(lang)}'"
+            for i, c in enumerate(fw.likelihood.classes)
+        )
+        + " : ''"
+    )
+    y_title = {
+        "weighted-sum": _("Impact (weighted sum of class values)"),
+        "medal": _("Impact (Medal: highest class reached)"),
+        "evamix": _("Impact (Evamix dominance score)"),
+    }[assessment.settings.method]
+    themes = sorted({r["theme"] for r in rows})
+    color = alt.Color(
+        "theme:N",
+        title=_("Theme"),
+        scale=alt.Scale(domain=themes, range=PALETTE)
+        if len(themes) <= len(PALETTE)
+        else alt.Scale(domain=themes, scheme="category20"),
+        legend=alt.Legend(orient="bottom", columns=3, labelLimit=260),
+    )
+    base = alt.Chart(alt.Data(values=rows))
+    x_scale = alt.Scale(domain=[0.5, n_lik + 0.5], nice=False)
+    x_axis = alt.Axis(
+        values=list(range(1, n_lik + 1)), labelExpr=tick_expr, grid=False, labelAngle=0
+    )
+    x_title = _("Likelihood (over {years} years)").format(years=f"{fw.likelihood.horizon_years:g}")
+
+    def x_of(field: str) -> alt.X:
+        return alt.X(field, title=x_title, scale=x_scale, axis=x_axis)
+
+    x = x_of("x:Q")
+    yscale = (
+        alt.Scale(type="symlog", constant=1)
+        if assessment.settings.method == "weighted-sum"
+        else alt.Scale()
+    )
+    y = alt.Y("y:Q", title=y_title, scale=yscale)
+    tooltip = [
+        alt.Tooltip("title:N", title=_("Scenario")),
+        alt.Tooltip("theme:N", title=_("Theme")),
+        alt.Tooltip("rank:Q", title=_("Rank")),
+        alt.Tooltip("score:Q", title=_("Impact score")),
+        alt.Tooltip("likelihood:N", title=_("Likelihood")),
+        alt.Tooltip("malicious:N", title=_("Malicious")),
+    ]
+    ybars = base.mark_rule(opacity=0.45, strokeWidth=1.5).encode(
+        x=x, y="y_lo:Q", y2="y_hi:Q", color=color
+    )
+    xbars = base.mark_rule(opacity=0.45, strokeWidth=1.5).encode(
+        x=x_of("x_lo:Q"), x2="x_hi:Q", y=y, color=color
+    )
+    points = base.mark_point(
+        filled=True, size=90, opacity=0.9, stroke="white", strokeWidth=0.8
+    ).encode(
+        x=x,
+        y=y,
+        color=color,
+        shape=alt.Shape(
+            "malicious:N",
+            title=_("Malicious"),
+            scale=alt.Scale(
+                domain=[_("malicious"), _("non-malicious")], range=["triangle-up", "circle"]
+            ),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=tooltip,
+    )
+    labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=10, fontWeight="bold").encode(
+        x=x, y=y, text="label:N", color=alt.value("#222222")
+    )
+    bands = (
+        alt.Chart(alt.Data(values=[{"b": i + 0.5} for i in range(1, n_lik)]))
+        .mark_rule(color="#cccccc", strokeDash=[4, 3])
+        .encode(x=x_of("b:Q"))
+    )
+    chart = (
+        (bands + ybars + xbars + points + labels)
+        .properties(
+            width=640,
+            height=420,
+            title=alt.Title(
+                _("Risk diagram"),
+                subtitle=_(
+                    "Method: {method}, weight profile: {profile}; bars: 5th-95th percentile"
+                ).format(method=assessment.settings.method, profile=assessment.settings.profile),
+            ),
+        )
+        .configure_view(stroke="#999999")
+        .configure_axis(labelFontSize=11, titleFontSize=12)
+    )
+    return chart.to_dict()
+
+
+def render(spec: dict[str, Any], fmt: str) -> bytes:
+    """The diagram as SVG, PNG or PDF bytes (vl-convert, no browser)."""
+    try:
+        if fmt == "svg":
+            return vlc.vegalite_to_svg(spec).encode("utf-8")
+        if fmt == "png":
+            return bytes(vlc.vegalite_to_png(spec, scale=2))
+        if fmt == "pdf":
+            return bytes(vlc.vegalite_to_pdf(spec))
+    except Exception as exc:  # vl-convert raises plain ValueError/RuntimeError
+        raise OutputError(f"could not render the risk diagram as {fmt}: {exc}") from exc
+    raise OutputError(f"unknown diagram format {fmt!r}; choose svg, png or pdf")

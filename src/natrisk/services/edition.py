@@ -1,0 +1,116 @@
+"""Opening an edition file and producing every output of an assessment run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from natrisk.domain.edition import Workbook
+from natrisk.domain.framework import Framework
+from natrisk.errors import FrameworkError, WorkbookError
+from natrisk.io.files import staged_output
+from natrisk.io.workbook import load_workbook
+from natrisk.services.assessment import Assessment, Settings, assess
+from natrisk.services.frameworks import framework_problem, load_framework
+from natrisk.services.scoring import ScoreTable, resolve
+from natrisk.services.sensitivity import Sensitivity, run_sensitivity
+
+
+@dataclass(frozen=True)
+class OpenEdition:
+    """A workbook that has passed every check, with its framework and arrays."""
+
+    path: Path
+    book: Workbook
+    framework: Framework
+    table: ScoreTable
+
+
+def open_edition(path: Path) -> OpenEdition:
+    """Read, validate and resolve a workbook file; every problem is raised at once."""
+    path = Path(path)
+    book = load_workbook(path)
+    try:
+        framework = load_framework(book.edition.framework, base_dir=path.parent)
+    except FrameworkError as exc:
+        raise WorkbookError(
+            f"{path}: unknown framework", [framework_problem(str(path), exc)]
+        ) from exc
+    return OpenEdition(path, book, framework, resolve(book, framework, str(path)))
+
+
+def results_csv(a: Assessment) -> str:
+    """One row per scenario: id, title, theme, score, rank, likelihood, class per criterion."""
+    data = a.to_json()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    criteria = a.table.criteria
+    writer.writerow(
+        [
+            "id",
+            "title",
+            "theme",
+            "malicious",
+            "impact_score",
+            "rank",
+            "likelihood",
+            "dominant",
+            *criteria,
+        ]
+    )
+    for row in data["scenarios"]:
+        writer.writerow(
+            [
+                row["id"],
+                row["title"],
+                row["theme"],
+                row["malicious"],
+                f"{row['impact_score']:.6g}",
+                row["rank"],
+                row["likelihood_range"],
+                row["dominant"],
+                *(row["criteria_range"][c] for c in criteria),
+            ]
+        )
+    return buf.getvalue()
+
+
+def write_run(
+    ed: OpenEdition,
+    settings: Settings,
+    out_dir: Path,
+    lang: str = "en",
+    samples: int = 10000,
+    seed: int = 0,
+    formats: tuple[str, ...] = ("html", "pdf"),
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Assessment, Sensitivity, list[Path]]:
+    """Assess, run the sensitivity analysis, and write every output, all or nothing."""
+    from natrisk.report.diagram import diagram_spec, render
+    from natrisk.report.document import render_html, render_pdf
+
+    a = assess(ed.table, ed.book, settings)
+    s = run_sensitivity(ed.table, settings, samples=samples, seed=seed, progress=progress)
+    spec = diagram_spec(a, s, lang)
+    html = render_html(a, s, lang)
+    files: dict[str, bytes] = {
+        "results.json": (json.dumps(a.to_json(), indent=2, ensure_ascii=False) + "\n").encode(),
+        "results.csv": results_csv(a).encode(),
+        "sensitivity.json": (json.dumps(s.to_json(), indent=2) + "\n").encode(),
+        "risk-diagram.vl.json": (json.dumps(spec, indent=1) + "\n").encode(),
+        "risk-diagram.svg": render(spec, "svg"),
+        "risk-diagram.png": render(spec, "png"),
+    }
+    stem = f"risk-picture-{ed.book.edition.id}-{lang}"
+    if "html" in formats:
+        files[f"{stem}.html"] = html.encode("utf-8")
+    if "pdf" in formats:
+        files[f"{stem}.pdf"] = render_pdf(html)
+    with staged_output(out_dir) as stage:
+        for name, data in files.items():
+            (stage / name).write_bytes(data)
+    return a, s, [Path(out_dir) / name for name in files]
