@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core
 
-.PHONY: demo test lint typecheck bench system-deps clean catalog
+.PHONY: demo test lint typecheck bench system-deps clean catalog schema
 
 system-deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -21,9 +21,9 @@ $(VENV)/.stamp: pyproject.toml
 demo: system-deps $(VENV)/.stamp
 	$(BIN)/natrisk validate examples/nl-2026.yaml
 	$(BIN)/natrisk assess examples/nl-2026.yaml --out out --samples 20000
-	$(BIN)/natrisk report examples/nl-2026.yaml --out out --format pdf --lang nl --samples 20000
+	$(BIN)/natrisk report examples/nl-2026.yaml --out out/nl --format pdf --lang nl --samples 20000
 	$(BIN)/natrisk sensitivity examples/nl-2026.yaml --samples 20000 --seed 1
-	@echo "The risk picture is in out/: risk-picture-*.pdf, risk-diagram.svg/png, results.json/csv"
+	@echo "The risk picture is in out/ (English) and out/nl/ (Dutch): risk-picture-*.pdf, risk-diagram.svg/png, results.json/csv"
 
 test: system-deps $(VENV)/.stamp
 	$(BIN)/ruff check src tests benchmarks scripts
@@ -45,3 +45,6 @@ catalog: $(VENV)/.stamp
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .mypy_cache .ruff_cache
+
+schema: $(VENV)/.stamp
+	$(BIN)/python scripts/update_schema.py

@@ -14,9 +14,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FORMAT = "natrisk/1"
-NUMBER = re.compile(
-    r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+"
-)  # only YAML 1.1 floats: "3" may be a class
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
@@ -74,8 +71,7 @@ def _bounds(klass: str | None) -> tuple[str, str] | None:
 def _expand(value: Any) -> Any:
     """Turn a short form into the full mapping form."""
     if isinstance(value, str):
-        # YAML 1.1 reads 5.0e9 (no sign after the e) as text; it is still a number
-        return {"quantity": float(value)} if NUMBER.fullmatch(value.strip()) else {"class": value}
+        return {"class": value}
     if isinstance(value, bool):
         raise ValueError("expected a class letter, a number or a mapping, got true/false")
     if isinstance(value, int | float):

@@ -7,6 +7,7 @@ located by file and line (YAML/JSON) or sheet and row (XLSX), and raises one Wor
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,17 @@ from natrisk.errors import Problem, WorkbookError
 from natrisk.io.files import decode_text, read_bytes
 
 Locator = dict[tuple[Any, ...], str]
+
+
+class YamlLoader(yaml.SafeLoader):
+    """Safe YAML with YAML 1.2 numbers: ``5.0e9`` is a float, as analysts mean it."""
+
+
+YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(\d[\d_]*\.?[\d_]*|\.\d+)[eE][-+]?\d+$"),
+    list("-+0123456789."),
+)
 
 
 def load_workbook(path: Path) -> Workbook:
@@ -53,8 +65,8 @@ def _read_json(text: str, name: str) -> tuple[Any, Locator]:
 
 def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=YamlLoader)
+        data = yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

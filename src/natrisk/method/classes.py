@@ -120,13 +120,35 @@ def support(dist: FloatArray) -> tuple[IntArray, IntArray]:
     return low.astype(np.int64), high.astype(np.int64)
 
 
-def sample_classes(cumulative: NDArray[np.float32], u: NDArray[np.float32]) -> NDArray[np.uint8]:
-    """Inverse-CDF sampling: class = number of cumulative bounds the uniform draw passes.
+RESOLUTION = 65535  # probabilities are drawn to 1/65535 (16-bit uniform integers)
 
-    ``cumulative`` has shape (S, C, K) (the cumulative probabilities of classes 0..K-1),
-    ``u`` shape (n, S, C); the result has shape (n, S, C).
+
+def sampling_tables(dist: FloatArray) -> tuple[NDArray[np.uint8], NDArray[np.uint16]]:
+    """Per cell: the lowest possible class, and 16-bit thresholds for the classes above it.
+
+    Only the classes inside a cell's support need a comparison, so a table of class ranges
+    of width three needs two passes over the draws instead of one per class.
     """
-    out = np.zeros(u.shape, dtype=np.uint8)
-    for k in range(cumulative.shape[-1]):
-        out += u >= cumulative[..., k]
+    low, high = support(dist)
+    width = int((high - low).max()) if dist.size else 0
+    cum = np.cumsum(dist, axis=-1)
+    steps = np.arange(width)
+    idx = np.minimum(low[..., None] + steps, dist.shape[-1] - 1)
+    thresholds = np.take_along_axis(cum, idx, axis=-1)
+    thresholds = np.where(low[..., None] + steps < high[..., None], thresholds, 1.0)
+    table = np.rint(thresholds * RESOLUTION).astype(np.uint16)
+    return low.astype(np.uint8), table
+
+
+def sample_classes(
+    low: NDArray[np.uint8], thresholds: NDArray[np.uint16], draws: NDArray[np.uint16]
+) -> NDArray[np.uint8]:
+    """Inverse-CDF sampling: a cell's class is its lowest class plus the thresholds passed.
+
+    ``draws`` are uniform integers in [0, RESOLUTION) of shape (n, S, C); a threshold of
+    RESOLUTION is never passed, so padding never changes a class.
+    """
+    out = np.broadcast_to(low, draws.shape).copy()
+    for k in range(thresholds.shape[-1]):
+        np.add(out, draws >= thresholds[..., k], out=out, casting="unsafe")
     return out

@@ -14,12 +14,13 @@ TIE_DECIMALS = 9
 def competition_ranks(scores: NDArray[np.floating]) -> NDArray[np.int64]:
     """Rank along the last axis, 1 = highest score; ties share the best rank (1, 2, 2, 4)."""
     s = np.round(np.asarray(scores, dtype=np.float64), TIE_DECIMALS)
-    order = np.argsort(-s, axis=-1, kind="stable")
+    np.negative(s, out=s)
+    order = np.argsort(s, axis=-1)  # tie order does not matter: ties get one rank below
     ranked = np.take_along_axis(s, order, axis=-1)
     n = s.shape[-1]
     positions = np.broadcast_to(np.arange(1, n + 1), s.shape)
     is_new = np.ones(s.shape, dtype=bool)
-    is_new[..., 1:] = ranked[..., 1:] != ranked[..., :-1]
+    np.not_equal(ranked[..., 1:], ranked[..., :-1], out=is_new[..., 1:])
     sorted_ranks = np.maximum.accumulate(np.where(is_new, positions, 0), axis=-1)
     out = np.empty(s.shape, dtype=np.int64)
     np.put_along_axis(out, order, sorted_ranks, axis=-1)

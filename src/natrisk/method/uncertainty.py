@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from natrisk.errors import OptionError
 from natrisk.method.aggregation import AggregationMethod
-from natrisk.method.classes import sample_classes
+from natrisk.method.classes import RESOLUTION, sample_classes, sampling_tables
 
 SCORE_BINS = 2000
 
@@ -93,13 +93,6 @@ class SensitivityResult:
         return (self.rank_hist @ ranks) / self.n_samples
 
 
-def cumulative(dist: NDArray[np.float64]) -> NDArray[np.float32]:
-    """Cumulative bounds for inverse-CDF sampling: classes 0..K-1 of (S, C, K+1) dists."""
-    cum = np.cumsum(dist, axis=-1)[..., :-1]
-    # a class with zero probability must never be drawn, even at float32 resolution
-    return np.where(dist[..., :-1] > 0, cum, cum + 1e-7).clip(max=1.0).astype(np.float32)
-
-
 def run_monte_carlo(
     dist: NDArray[np.float64],
     method: AggregationMethod,
@@ -117,7 +110,7 @@ def run_monte_carlo(
     if dist.ndim != 3 or not np.allclose(dist.sum(axis=-1), 1.0):
         raise OptionError("cell distributions must have shape (S, C, K+1) and sum to one")
     n_scen, n_crit, _ = dist.shape
-    cum = cumulative(dist)
+    low, thresholds = sampling_tables(dist)
     lo, hi = method.bounds(n_scen, n_crit)
     sizes = [min(chunk_size, n_samples - i) for i in range(0, n_samples, chunk_size)]
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
@@ -125,8 +118,8 @@ def run_monte_carlo(
     def chunk(job: tuple[np.random.SeedSequence, int]) -> tuple[NDArray, NDArray, NDArray]:
         seq, n = job
         rng = np.random.default_rng(seq)
-        u = rng.random((n, n_scen, n_crit), dtype=np.float32)
-        result = method(sample_classes(cum, u), weights.draw(rng, n))
+        draws = rng.integers(0, RESOLUTION, (n, n_scen, n_crit), dtype=np.uint16)
+        result = method(sample_classes(low, thresholds, draws), weights.draw(rng, n))
         flat_rank = (np.arange(n_scen) * n_scen + (result.ranks - 1)).ravel()
         rank_counts = np.bincount(flat_rank, minlength=n_scen * n_scen)
         bins = ((result.scores - lo) / (hi - lo or 1.0) * SCORE_BINS).astype(np.int64)

@@ -12,6 +12,7 @@ from natrisk.domain.framework import Framework
 from natrisk.errors import FrameworkError, Problem, WorkbookError
 from natrisk.frameworks import bundled_ids, bundled_path
 from natrisk.io.files import decode_text, read_bytes
+from natrisk.io.workbook import YamlLoader
 
 
 def load_framework(ref: str, base_dir: Path | None = None) -> Framework:
@@ -34,7 +35,7 @@ def load_framework(ref: str, base_dir: Path | None = None) -> Framework:
 def _load(path: str) -> Framework:
     try:
         text = decode_text(read_bytes(Path(path)), path)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a SafeLoader subclass
         return Framework.model_validate(data)
     except WorkbookError as exc:
         raise FrameworkError(f"framework {path}: {exc.problems[0].message}") from exc

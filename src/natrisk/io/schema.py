@@ -1,0 +1,88 @@
+"""The workbook's JSON Schema, as published in docs/workbook.schema.json.
+
+Generated from the pydantic models, then widened where the models accept short forms
+(``"C"``, ``"B-C"``, ``350``, ``{min, max}``) before validation.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from natrisk.domain.edition import FORMAT, Workbook
+
+_NUMBER = {"type": "number"}
+_RANGE = {
+    "type": "object",
+    "properties": {"min": _NUMBER, "max": _NUMBER},
+    "required": ["min", "max"],
+    "additionalProperties": False,
+}
+_QUANTITY = {
+    "anyOf": [_NUMBER, _RANGE],
+    "description": "A number or {min, max} in the criterion's unit.",
+}
+_CLASS = {
+    "type": "string",
+    "description": "An impact or likelihood class ('C'), a class range ('B-C') or 'X' for none.",
+}
+_GROUNDS = {
+    "rationale": {"type": "string", "maxLength": 20000},
+    "sources": {"type": "array", "items": {"type": "string"}},
+}
+
+
+def workbook_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of a natrisk/1 workbook in the form analysts write it."""
+    schema = copy.deepcopy(Workbook.model_json_schema())
+    defs = schema["$defs"]
+    defs["Score"] = {
+        "description": "Impact on one criterion: a class, a class range, a quantity, or the full form.",
+        "anyOf": [
+            _CLASS,
+            _QUANTITY,
+            {
+                "type": "object",
+                "properties": {
+                    "class": _CLASS,
+                    "quantity": {
+                        "anyOf": [
+                            _NUMBER,
+                            _RANGE,
+                            {"type": "object", "additionalProperties": _QUANTITY},
+                        ],
+                        "description": "A quantity, or one quantity per axis of a two-dimensional criterion.",
+                    },
+                    "min": _NUMBER,
+                    "max": _NUMBER,
+                    **_GROUNDS,
+                },
+                "additionalProperties": False,
+            },
+        ],
+    }
+    defs["Likelihood"] = {
+        "description": "A likelihood class or range, or a probability (or {min, max}) over the framework's horizon.",
+        "anyOf": [
+            _CLASS,
+            {"type": "number", "minimum": 0, "maximum": 1},
+            _RANGE,
+            {
+                "type": "object",
+                "properties": {
+                    "class": _CLASS,
+                    "probability": {"anyOf": [_NUMBER, _RANGE]},
+                    "min": _NUMBER,
+                    "max": _NUMBER,
+                    **_GROUNDS,
+                },
+                "additionalProperties": False,
+            },
+        ],
+    }
+    defs.pop("Range", None)
+    schema["properties"]["format"] = {"const": FORMAT, "default": FORMAT}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://natrisk.example/schema/workbook-1.json"
+    schema["title"] = "natrisk workbook (one edition of a risk picture)"
+    return schema
