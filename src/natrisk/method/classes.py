@@ -39,16 +39,23 @@ def band_distribution(low: float, high: float, bounds: NDArray[np.float64]) -> F
 
 
 def quantity_distribution(
-    low: float, high: float, thresholds: NDArray[np.float64], n_classes: int
+    low: float,
+    high: float,
+    thresholds: NDArray[np.float64],
+    n_classes: int,
+    classes: NDArray[np.int64] | None = None,
 ) -> FloatArray:
     """Class probabilities 0..n_classes for a quantity, given each class's lower bound.
 
-    ``thresholds`` has one inclusive lower bound for classes 1..len(thresholds); a
-    framework that defines fewer bounds than classes leaves the top classes unreachable.
+    ``thresholds`` are ascending inclusive lower bounds of the classes ``classes`` (default
+    1..len(thresholds)); below the first bound the impact is none. A framework may leave a
+    class without a bound (it is then never reached) or skip the lowest classes.
     """
     bands = band_distribution(low, high, thresholds)
+    target = np.arange(1, len(thresholds) + 1) if classes is None else np.asarray(classes)
     out = np.zeros(n_classes + 1)
-    out[: len(bands)] = bands
+    out[0] = bands[0]
+    np.add.at(out, target, bands[1:])
     return out
 
 
@@ -132,6 +139,7 @@ def sampling_tables(dist: FloatArray) -> tuple[NDArray[np.uint8], NDArray[np.uin
     low, high = support(dist)
     width = int((high - low).max()) if dist.size else 0
     cum = np.cumsum(dist, axis=-1)
+    cum = np.clip(cum / cum[..., -1:], 0.0, 1.0)  # sums a hair off one must not wrap 16 bits
     steps = np.arange(width)
     idx = np.minimum(low[..., None] + steps, dist.shape[-1] - 1)
     thresholds = np.take_along_axis(cum, idx, axis=-1)

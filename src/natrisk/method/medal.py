@@ -25,7 +25,8 @@ class Medal(AggregationMethod):
         n_criteria = classes.shape[-1]
         counted = (weights > 0)[..., None, :]
         base = float(n_criteria + 1)
-        place = np.where(classes > 0, base ** (classes - 1).clip(min=0), 0.0)
+        k = classes.astype(np.int64)  # uint8 draws would wrap below zero
+        place = np.where(k > 0, base ** np.maximum(k - 1, 0), 0.0)
         return np.where(counted, place, 0.0).sum(axis=-1)
 
     def bounds(self, n_scenarios: int, n_criteria: int) -> tuple[float, float]:

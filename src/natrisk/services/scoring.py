@@ -13,9 +13,10 @@ from numpy.typing import NDArray
 
 from natrisk.domain.edition import Likelihood, Range, Scenario, Score, Workbook
 from natrisk.domain.framework import Criterion, Framework
-from natrisk.errors import Problem, WorkbookError
+from natrisk.errors import InputError, Problem, WorkbookError
 from natrisk.method import classes as cls
 from natrisk.method import likelihood as lik
+from natrisk.security import level_index
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ class _Resolver:
         if np.any(np.diff(bounds) <= 0):
             self.note(sid, field, f"framework thresholds of {crit.id} do not rise with the class")
             return None
-        return cls.quantity_distribution(q.min, q.max, bounds, self.k)
+        targets = np.array([self.class_ids.index(c) for c in order])
+        return cls.quantity_distribution(q.min, q.max, bounds, self.k, targets)
 
     def _matrix(
         self, sid: str, crit: Criterion, axes: dict[str, Range], field: str
@@ -165,12 +167,18 @@ class _Resolver:
 def resolve(book: Workbook, framework: Framework, file: str = "") -> ScoreTable:
     """Check a workbook against its framework and turn it into arrays; raise every problem."""
     r = _Resolver(framework, file)
+    if book.edition.classification is not None:
+        try:
+            level_index(book.edition.classification)
+        except InputError as exc:
+            r.problems.append(Problem(file, "edition", "classification", exc.message))
     seen: set[str] = set()
     dists, points, liks = [], [], []
     for scen in book.scenarios:
         if scen.id in seen:
             r.note(scen.id, "id", "this scenario id is used more than once; ids must be unique")
         seen.add(scen.id)
+        _check_classifications(r, scen)
         dist, point = _scenario_cells(r, scen, framework)
         dists.append(dist)
         points.append(point)
@@ -193,6 +201,20 @@ def resolve(book: Workbook, framework: Framework, file: str = "") -> ScoreTable:
         likelihood_high=np.array([x[2] for x in checked]),
         likelihood_pos=np.array([x[3] for x in checked]),
     )
+
+
+def _check_classifications(r: _Resolver, scen: Scenario) -> None:
+    """Every classification named in a scenario must be one of the configured levels."""
+    named = [("classification", scen.classification)]
+    named += [
+        (f"impacts.{cid}.classification", sc.classification) for cid, sc in scen.impacts.items()
+    ]
+    for field, value in named:
+        if value is not None:
+            try:
+                level_index(value)
+            except InputError as exc:
+                r.note(scen.id, field, exc.message)
 
 
 def _scenario_cells(
