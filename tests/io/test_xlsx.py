@@ -137,6 +137,7 @@ def test_layout(tmp_path: Path) -> None:
         assert all(c.font.b for c in ws[1])
     impacts = wb["impacts"]
     header = ["scenario", "criterion", "class", "min", "max", "axes", "rationale", "sources"]
+    header.append("classification")
     assert [c.value for c in impacts[1]] == header
     assert impacts.max_row == 1 + 9
 

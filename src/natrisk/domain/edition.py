@@ -96,6 +96,7 @@ class Score(BaseModel):
     axes: dict[str, Range] | None = None  # two-dimensional criteria, e.g. {people, days}
     rationale: str = Field(default="", max_length=20000)
     sources: list[str] = Field(default_factory=list)
+    classification: str | None = None  # of the rationale and sources; None is the lowest level
 
     @model_validator(mode="before")
     @classmethod
@@ -184,6 +185,7 @@ class Scenario(BaseModel):
     assumptions: str = ""
     likelihood: Likelihood
     impacts: dict[str, Score] = Field(default_factory=dict)
+    classification: str | None = None  # None is the lowest level (public)
 
     @field_validator("id")
     @classmethod
@@ -206,6 +208,7 @@ class EditionInfo(BaseModel):
     title: str = Field(min_length=1, max_length=500)
     framework: str = Field(min_length=1)
     description: str = ""
+    classification: str | None = None  # the edition as a whole; None is the lowest level
 
     @field_validator("id")
     @classmethod

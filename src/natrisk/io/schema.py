@@ -55,6 +55,7 @@ def workbook_schema() -> dict[str, Any]:
                     },
                     "min": _NUMBER,
                     "max": _NUMBER,
+                    "classification": {"type": ["string", "null"]},
                     **_GROUNDS,
                 },
                 "additionalProperties": False,

@@ -172,13 +172,16 @@ def _dump_value(value: Any, qty_field: str) -> Any:
         short = value.klass
     else:
         short = _range_short(qty)
-    if not value.rationale and not value.sources and axes is None:
+    classification = getattr(value, "classification", None)
+    if not value.rationale and not value.sources and axes is None and classification is None:
         return short
     full: dict[str, Any] = {"class": value.klass} if qty is None else {qty_field: short}
     if value.rationale:
         full["rationale"] = value.rationale
     if value.sources:
         full["sources"] = list(value.sources)
+    if classification is not None:
+        full["classification"] = classification
     return full
 
 

@@ -43,7 +43,7 @@ from natrisk.io.files import MAX_BYTES
 Locator = dict[tuple[Any, ...], str]
 
 EDITION_COLUMNS = ("key", "value")
-EDITION_KEYS = ("format", "id", "title", "framework", "description")
+EDITION_KEYS = ("format", "id", "title", "framework", "description", "classification")
 SCENARIO_COLUMNS = (
     "id",
     "title",
@@ -54,10 +54,21 @@ SCENARIO_COLUMNS = (
     "likelihood",
     "likelihood_rationale",
     "likelihood_sources",
+    "classification",
     "extra",
 )
 SCENARIO_REQUIRED = ("id", "title", "theme", "likelihood")
-IMPACT_COLUMNS = ("scenario", "criterion", "class", "min", "max", "axes", "rationale", "sources")
+IMPACT_COLUMNS = (
+    "scenario",
+    "criterion",
+    "class",
+    "min",
+    "max",
+    "axes",
+    "rationale",
+    "sources",
+    "classification",
+)
 IMPACT_REQUIRED = ("scenario", "criterion")
 WIDTHS = {
     "key": 24,
@@ -371,7 +382,7 @@ def _read_scenarios(
 
 def _scenario(rec: dict[str, Any], sheet: _Sheet, row: int, rd: _Reader) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key in ("id", "title", "theme", "description", "assumptions"):
+    for key in ("id", "title", "theme", "description", "assumptions", "classification"):
         if rec.get(key) is not None:
             out[key] = _text(rec[key])
     if rec.get("malicious") is not None:
@@ -475,6 +486,8 @@ def _score(rec: dict[str, Any], sheet: _Sheet, row: int, rd: _Reader) -> dict[st
             msg = 'axes is a JSON object such as {"people": {"min": 1e6, "max": 2e6}, "days": 5}'
             rd.add(sheet.where(row), "axes", msg)
     _notes(out, rec.get("rationale"), rec.get("sources"))
+    if rec.get("classification") is not None:
+        out["classification"] = _text(rec["classification"])
     return out
 
 
@@ -558,7 +571,9 @@ def write_xlsx(book: Workbook, path: Path) -> None:
 def _edition_rows(book: Workbook) -> Iterator[tuple[Any, ...]]:
     yield ("format", book.format)
     for key in EDITION_KEYS[1:]:
-        yield (key, getattr(book.edition, key))
+        value = getattr(book.edition, key)
+        if value is not None:
+            yield (key, value)
     for key, value in (book.edition.model_extra or {}).items():
         plain = ":" not in key and key.lower() not in EDITION_KEYS and _plain(value)
         yield (key, value) if plain else (f"json:{key}", _to_json(value))
@@ -588,7 +603,8 @@ def _scenario_row(s: Scenario) -> tuple[Any, ...]:
     lh = s.likelihood
     extra = _to_json(s.model_extra) if s.model_extra else None
     head = (s.id, s.title, s.theme, s.malicious, s.description, s.assumptions)
-    return (*head, _likelihood_cell(lh), lh.rationale, "\n".join(lh.sources), extra)
+    notes = (lh.rationale, "\n".join(lh.sources), s.classification)
+    return (*head, _likelihood_cell(lh), *notes, extra)
 
 
 def _likelihood_cell(lh: Likelihood) -> Any:
@@ -603,7 +619,8 @@ def _likelihood_cell(lh: Likelihood) -> Any:
 def _impact_rows(book: Workbook) -> Iterator[tuple[Any, ...]]:
     for s in book.scenarios:
         for cid, score in s.impacts.items():
-            yield (s.id, cid, *_score_cells(score), score.rationale, "\n".join(score.sources))
+            notes = (score.rationale, "\n".join(score.sources), score.classification)
+            yield (s.id, cid, *_score_cells(score), *notes)
 
 
 def _score_cells(score: Score) -> tuple[Any, Any, Any, Any]:
