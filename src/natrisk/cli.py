@@ -392,3 +392,204 @@ def main(
     if version:
         out.print(f"natrisk {__version__}")
         raise typer.Exit(0)
+
+
+db_app = typer.Typer(
+    help="Move editions between workbook files and the shared database.", no_args_is_help=True
+)
+users_app = typer.Typer(help="Accounts of the shared system.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+
+UserOpt = Annotated[
+    str, typer.Option("--user", help="Act as this user (their organisation, role and clearance).")
+]
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database", help="Database URL (default: NATRISK_DATABASE_URL or the local SQLite file)."
+    ),
+]
+
+
+def _actor(s: Any, username: str) -> Any:
+    from sqlalchemy import select
+
+    from natrisk.errors import InputError
+    from natrisk.services.access import Actor
+    from natrisk.store.models import User
+
+    user = s.scalars(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        raise InputError(f"no active user {username!r}; create one with: natrisk users add")
+    return Actor.of(user)
+
+
+@db_app.command("import")
+def db_import(file: FileArg, user: UserOpt, database: DatabaseOpt = None) -> None:
+    """Import a workbook as a new draft edition, in one transaction (all or nothing).
+
+    Example: natrisk db import examples/nl-2026.yaml --user admin
+    """
+    from natrisk.io.workbook import load_workbook
+    from natrisk.services.workspace import import_workbook
+    from natrisk.store.database import Database
+
+    with _edges():
+        book = load_workbook(file)
+        db = Database(database)
+        with db.session() as s:
+            edition = import_workbook(s, file, book, _actor(s, user))
+            err.print(
+                f"imported edition {edition.slug!r} as id {edition.id} ({len(book.scenarios)} scenarios)"
+            )
+
+
+@db_app.command("export")
+def db_export(
+    edition: Annotated[int, typer.Argument(help="Edition id.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Workbook file to write (.yaml, .json, .xlsx).")
+    ],
+    user: UserOpt,
+    database: DatabaseOpt = None,
+) -> None:
+    """Export an edition as a workbook, holding only what the user may see.
+
+    Example: natrisk db export 1 --out edition.yaml --user admin
+    """
+    from natrisk.errors import OptionError
+    from natrisk.io.workbook import write_workbook
+    from natrisk.services.access import edition_for
+    from natrisk.services.workspace import workbook_view
+    from natrisk.store.database import Database
+
+    with _edges():
+        if out_file.suffix.lower() not in (".yaml", ".yml", ".json", ".xlsx"):
+            raise OptionError(f"{out_file}: write .yaml, .json or .xlsx")
+        db = Database(database)
+        with db.session() as s:
+            actor = _actor(s, user)
+            ed, _ = edition_for(s, actor, edition)
+            book, _ = workbook_view(s, ed, actor.clearance)
+        write_workbook(book, out_file)
+        err.print(f"wrote {out_file}")
+
+
+@app.command()
+def diff(
+    edition_a: Annotated[int, typer.Argument(help="Edition id (from).")],
+    edition_b: Annotated[int, typer.Argument(help="Edition id (to).")],
+    user: UserOpt,
+    method: MethodOpt = Method.weighted_sum,
+    database: DatabaseOpt = None,
+) -> None:
+    """Show what changed between two editions: added, removed, moved, scores changed (JSON).
+
+    Example: natrisk diff 1 2 --user admin
+    """
+    from natrisk.services.diff import diff_editions
+    from natrisk.store.database import Database
+
+    with _edges():
+        db = Database(database)
+        with db.session() as s:
+            _print_json(diff_editions(s, _actor(s, user), edition_a, edition_b, method.value))
+
+
+@app.command()
+def publish(
+    edition: Annotated[int, typer.Argument(help="Edition id (adopted or published).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the public edition.")],
+    user: UserOpt,
+    database: DatabaseOpt = None,
+) -> None:
+    """Write the public edition: only Openbaar material, with a note of what was withheld.
+
+    Example: natrisk publish 1 --out public --user coordinator
+    """
+    from natrisk.services.publishing import publish as run_publish
+    from natrisk.store.database import Database
+
+    with _edges():
+        db = Database(database)
+        with db.session() as s:
+            files = run_publish(s, _actor(s, user), edition, out_dir)
+        err.print(f"wrote {len(files)} files to {out_dir}")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Username.")],
+    organisation: Annotated[str, typer.Option(help="Organisation slug (created if new).")],
+    clearance: Annotated[str, typer.Option(help="Clearance level name.")] = "Openbaar",
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
+    password: Annotated[
+        str | None, typer.Option(help="Password (at least 12 characters); asked for when left out.")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Create a user; the first administrator is made this way.
+
+    Example: natrisk users add alice --organisation nctv --clearance "Staatsgeheim Geheim" --admin
+    """
+    from natrisk.services.accounts import add_user
+    from natrisk.store.database import Database
+
+    with _edges():
+        secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        db = Database(database)
+        with db.session() as s:
+            user = add_user(s, username, secret, organisation, clearance, admin)
+            err.print(f"created user {user.username} in {organisation}")
+
+
+@audit_app.command("verify")
+def audit_verify(database: DatabaseOpt = None) -> None:
+    """Check the hash chain of the audit trail; exit 2 when any entry was edited or deleted.
+
+    Example: natrisk audit verify
+    """
+    from natrisk.errors import NatriskError
+    from natrisk.services.audit import verify
+    from natrisk.store.database import Database
+
+    with _edges():
+        db = Database(database)
+        with db.session() as s:
+            count, problems = verify(s)
+        if problems:
+            for p in problems:
+                err.print(f"  - entry {p.entry_id}: {p.message}", markup=False)
+            raise NatriskError(
+                f"the audit trail is broken: {len(problems)} problem(s) in {count} entries"
+            )
+        err.print(f"[green]intact[/]: {count} entries")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    database: DatabaseOpt = None,
+) -> None:
+    """Run the web API (OpenAPI at /docs). With nothing configured it creates the local
+    database, an administrator (password printed once) and imports the bundled example.
+
+    Example: natrisk serve --port 8000
+    """
+    import uvicorn
+
+    from natrisk.api.app import create_app
+    from natrisk.services.bootstrap import bootstrap
+    from natrisk.store.database import Database
+
+    with _edges():
+        db = Database(database)
+        message = bootstrap(db)
+        if message:
+            err.print(message, highlight=False)
+        err.print(f"serving on http://{host}:{port} (API documentation at /docs)")
+        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")

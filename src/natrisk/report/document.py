@@ -114,9 +114,21 @@ def _stability(row: dict[str, Any], n: int) -> str:
     return "uncertain"
 
 
-def render_html(a: Assessment, s: Sensitivity, lang: str = "en") -> str:
-    """The report as one self-contained HTML page (diagram inlined as SVG)."""
+def render_html(
+    a: Assessment,
+    s: Sensitivity,
+    lang: str = "en",
+    marking: str | None = None,
+    watermark: str | None = None,
+) -> str:
+    """The report as one self-contained HTML page (diagram inlined as SVG).
+
+    ``marking`` (the highest classification inside) is printed at the top and bottom of
+    every page, ``watermark`` (requester and date) across every page.
+    """
     ctx = report_context(a, s, lang)
+    ctx["marking"] = marking
+    ctx["watermark"] = watermark
     spec = diagram_spec(a, s, lang)
     ctx["diagram_svg"] = render(spec, "svg").decode("utf-8")
     ctx["diagram_rows"] = diagram_rows(a, s, lang)

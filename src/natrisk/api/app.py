@@ -1,0 +1,126 @@
+"""The ASGI application: error shape, body limit, routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from natrisk import __version__
+from natrisk.errors import NatriskError, WorkbookError
+from natrisk.store.database import Database
+
+MAX_BODY = 25 * 1024 * 1024
+
+
+def error_body(
+    status: int, kind: str, message: str, problems: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The one error shape of the API."""
+    body: dict[str, Any] = {"error": {"status": status, "type": kind, "message": message}}
+    if problems:
+        body["error"]["problems"] = problems
+    return body
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit (declared or streamed) with 413."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or {}).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        response = JSONResponse(
+            error_body(413, "PayloadTooLarge", f"request body over {self.limit // 1048576} MB"), 413
+        )
+        await response({"type": "http"}, _empty_receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def create_app(db: Database | None = None) -> FastAPI:
+    """The natrisk API on a database (the default database when none is given)."""
+    from natrisk.api import routes_accounts, routes_analysis, routes_editions
+
+    app = FastAPI(
+        title="natrisk",
+        version=__version__,
+        description="National security risk assessment: editions, scenarios, scores, assessments.",
+    )
+    app.state.db = db or Database()
+
+    @app.exception_handler(NatriskError)
+    async def _natrisk(_: Request, exc: NatriskError) -> JSONResponse:
+        problems = None
+        if isinstance(exc, WorkbookError):
+            problems = [
+                {"file": p.file, "where": p.where, "field": p.field, "message": p.message}
+                for p in exc.problems
+            ]
+        status = exc.status if 400 <= exc.status < 600 else 500
+        return JSONResponse(error_body(status, type(exc).__name__, exc.message, problems), status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "file": "",
+                "where": "request",
+                "field": ".".join(str(p) for p in e["loc"]),
+                "message": str(e["msg"]),
+            }
+            for e in exc.errors()
+        ]
+        return JSONResponse(
+            error_body(422, "ValidationError", "the request is not valid", problems), 422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.status_code, "HTTPError", str(exc.detail)), exc.status_code
+        )
+
+    app.include_router(routes_accounts.router)
+    app.include_router(routes_editions.router)
+    app.include_router(routes_analysis.router)
+    app.add_middleware(BodyLimitMiddleware)
+    return app
+
+
+class BodyLimitMiddleware(BodyLimit):
+    """BodyLimit with the default limit, in the form Starlette's add_middleware expects."""

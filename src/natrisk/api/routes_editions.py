@@ -1,0 +1,311 @@
+"""Editions, scenarios, scores, the workflow, expert judgements and comments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, File, Header, UploadFile
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from natrisk.api.deps import ActorDep, SessionDep
+from natrisk.errors import InputError
+from natrisk.io.workbook import dump_workbook, parse_workbook
+from natrisk.security import level_name
+from natrisk.services import editing, review, workspace
+from natrisk.services.access import Actor, Forbidden, edition_for, scenario_for, visible_editions
+from natrisk.services.diff import diff_editions
+from natrisk.store.models import Edition, ScenarioRecord
+
+router = APIRouter(prefix="/api/editions", tags=["editions"])
+
+
+class Transition(BaseModel):
+    to: str = Field(pattern="^(draft|review|adopted|published)$")
+    reason: str = Field(default="", max_length=5000)
+
+
+class CopyRequest(BaseModel):
+    slug: str = Field(min_length=1, max_length=100)
+    title: str = Field(min_length=1, max_length=500)
+
+
+class RoleRequest(BaseModel):
+    role: str = Field(min_length=1, max_length=20)
+
+
+class Change(BaseModel):
+    value: Any
+    version: int | None = Field(default=None, ge=0)
+    reason: str = Field(default="", max_length=5000)
+
+
+class InviteRequest(BaseModel):
+    expert: str = Field(min_length=1, max_length=100)
+    scenarios: list[str] = Field(min_length=1, max_length=1000)
+
+
+class JudgementRequest(BaseModel):
+    klass: str = Field(alias="class", min_length=1, max_length=20)
+    rationale: str = Field(default="", max_length=20000)
+
+
+class CommentRequest(BaseModel):
+    body: str = Field(min_length=1, max_length=20000)
+    criterion: str | None = Field(default=None, max_length=50)
+    classification: str | None = Field(default=None, max_length=100)
+
+
+def edition_json(e: Edition, role: str, visible: int | None = None) -> dict[str, Any]:
+    """An edition's header as the API shows it."""
+    out = {
+        "id": e.id,
+        "slug": e.slug,
+        "title": e.title,
+        "description": e.description,
+        "framework": e.framework_id,
+        "status": e.status,
+        "classification": level_name(e.classification),
+        "version": e.version,
+        "parent": e.parent_id,
+        "your_role": role,
+    }
+    if visible is not None:
+        out["scenarios"] = visible
+    return out
+
+
+def scenario_json(rec: ScenarioRecord, clearance: int) -> dict[str, Any]:
+    """A scenario with its scores, grounds above the clearance withheld."""
+    scores = {}
+    for s in rec.scores:
+        score = workspace.score_of(s, clearance)
+        scores[s.criterion] = score.model_dump(mode="json", by_alias=True, exclude_none=True) | {
+            "version": s.version,
+            "withheld": s.rationale_classification > clearance,
+        }
+    return {
+        "id": rec.slug,
+        "title": rec.title,
+        "theme": rec.theme,
+        "malicious": rec.malicious,
+        "description": rec.description,
+        "assumptions": rec.assumptions,
+        "classification": level_name(rec.classification),
+        "likelihood": rec.likelihood,
+        "version": rec.version,
+        "scores": scores,
+    }
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden("only administrators create editions")
+
+
+@router.get("")
+def list_editions(actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
+    """The editions you may see, with your role on each."""
+    return [edition_json(e, role) for e, role in visible_editions(s, actor)]
+
+
+@router.post("", status_code=201)
+def create_edition(workbook: dict[str, Any], actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+    """Import a workbook (JSON body in the workbook format) as a new draft edition."""
+    _require_admin(actor)
+    book = parse_workbook(workbook, {}, "request body")
+    edition = workspace.import_workbook(s, None, book, actor)
+    return edition_json(edition, "coordinator", len(edition.scenarios))
+
+
+@router.post("/upload", status_code=201)
+async def upload_edition(
+    actor: ActorDep, s: SessionDep, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    """Import a workbook file (.yaml, .json or .xlsx) as a new draft edition."""
+    import tempfile
+
+    from natrisk.io.workbook import load_workbook
+
+    _require_admin(actor)
+    suffix = Path(file.filename or "upload.yaml").suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json", ".xlsx"):
+        raise InputError("upload a .yaml, .json or .xlsx workbook")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(await file.read())
+        book = load_workbook(path)
+    edition = workspace.import_workbook(s, None, book, actor)
+    return edition_json(edition, "coordinator", len(edition.scenarios))
+
+
+@router.get("/{edition_id}")
+def get_edition(edition_id: int, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+    """One edition's header and the number of scenarios you may see."""
+    e, role = edition_for(s, actor, edition_id)
+    visible = sum(1 for r in e.scenarios if r.classification <= actor.clearance)
+    return edition_json(e, role, visible)
+
+
+@router.get("/{edition_id}/export")
+def export_edition(edition_id: int, actor: ActorDep, s: SessionDep, format: str = "json") -> Any:
+    """The edition as a workbook, holding only what your clearance allows."""
+    e, _ = edition_for(s, actor, edition_id)
+    book, notes = workspace.workbook_view(s, e, actor.clearance)
+    data = dump_workbook(book)
+    if format == "yaml":
+        return PlainTextResponse(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True), media_type="application/yaml"
+        )
+    if format != "json":
+        raise InputError("format is json or yaml")
+    return data | {"withheld": notes}
+
+
+@router.post("/{edition_id}/transition")
+def transition(edition_id: int, body: Transition, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+    """Move the edition along draft -> review -> adopted -> published (coordinators)."""
+    e = workspace.transition(s, actor, edition_id, body.to, body.reason)
+    return edition_json(e, "coordinator")
+
+
+@router.post("/{edition_id}/copy", status_code=201)
+def copy(edition_id: int, body: CopyRequest, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+    """Start the next cycle: a new draft edition copied from this one."""
+    e = workspace.copy_edition(s, actor, edition_id, body.slug, body.title)
+    return edition_json(e, "coordinator", len(e.scenarios))
+
+
+@router.put("/{edition_id}/members/{username}")
+def set_member(
+    edition_id: int, username: str, body: RoleRequest, actor: ActorDep, s: SessionDep
+) -> dict[str, str]:
+    """Give a user of your organisation a role on the edition."""
+    from natrisk.services.accounts import set_role
+
+    member = set_role(s, actor, edition_id, username, body.role)
+    return {"username": username, "role": member.role}
+
+
+@router.get("/{edition_id}/scenarios")
+def list_scenarios(edition_id: int, actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
+    """The scenarios you may see, with their scores."""
+    e, _ = edition_for(s, actor, edition_id)
+    return [
+        scenario_json(r, actor.clearance)
+        for r in e.scenarios
+        if r.classification <= actor.clearance
+    ]
+
+
+@router.get("/{edition_id}/scenarios/{slug}")
+def get_scenario(edition_id: int, slug: str, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+    """One scenario with its scores."""
+    e, _ = edition_for(s, actor, edition_id)
+    return scenario_json(scenario_for(s, actor, e, slug), actor.clearance)
+
+
+@router.put("/{edition_id}/scenarios/{slug}/likelihood")
+def put_likelihood(
+    edition_id: int,
+    slug: str,
+    body: Change,
+    actor: ActorDep,
+    s: SessionDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Change the likelihood; send the scenario's version (If-Match or body)."""
+    version = _version(if_match, body.version)
+    rec = editing.set_likelihood(s, actor, edition_id, slug, body.value, version, body.reason)
+    return {"likelihood": rec.likelihood, "version": rec.version}
+
+
+@router.put("/{edition_id}/scenarios/{slug}/scores/{criterion}")
+def put_score(
+    edition_id: int,
+    slug: str,
+    criterion: str,
+    body: Change,
+    actor: ActorDep,
+    s: SessionDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Create or change a score; send the version you read (If-Match or body; 0 for a new score)."""
+    version = _version(if_match, body.version)
+    rec = editing.set_score(s, actor, edition_id, slug, criterion, body.value, version, body.reason)
+    score = workspace.score_of(rec, actor.clearance)
+    return score.model_dump(mode="json", by_alias=True, exclude_none=True) | {
+        "version": rec.version
+    }
+
+
+def _version(if_match: str | None, body_version: int | None) -> int | None:
+    if if_match is None:
+        return body_version
+    text = if_match.strip().strip('"').removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InputError('If-Match must be the version number you read, e.g. "3"')
+    return int(text)
+
+
+@router.get("/{edition_id}/scenarios/{slug}/scores/{criterion}/history")
+def score_history(
+    edition_id: int, slug: str, criterion: str, actor: ActorDep, s: SessionDep
+) -> list[dict[str, Any]]:
+    """Every change to one score, from the audit trail."""
+    return editing.score_history(s, actor, edition_id, slug, criterion)
+
+
+@router.post("/{edition_id}/invitations", status_code=201)
+def invite(edition_id: int, body: InviteRequest, actor: ActorDep, s: SessionDep) -> dict[str, int]:
+    """Invite an expert to judge scenarios (coordinators)."""
+    return {"invited": review.invite(s, actor, edition_id, body.expert, body.scenarios)}
+
+
+@router.put("/{edition_id}/scenarios/{slug}/judgements/{criterion}")
+def put_judgement(
+    edition_id: int,
+    slug: str,
+    criterion: str,
+    body: JudgementRequest,
+    actor: ActorDep,
+    s: SessionDep,
+) -> dict[str, str]:
+    """An invited expert's judgement of one criterion (a class or a range)."""
+    j = review.judge(s, actor, edition_id, slug, criterion, body.klass, body.rationale)
+    return {"class": j.klass, "rationale": j.rationale}
+
+
+@router.get("/{edition_id}/scenarios/{slug}/judgements")
+def get_judgements(edition_id: int, slug: str, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+    """Per criterion: the judgements, their spread and the combined range."""
+    return review.session_summary(s, actor, edition_id, slug)
+
+
+@router.post("/{edition_id}/scenarios/{slug}/comments", status_code=201)
+def post_comment(
+    edition_id: int, slug: str, body: CommentRequest, actor: ActorDep, s: SessionDep
+) -> dict[str, Any]:
+    """A review comment (reviewers, analysts, coordinators)."""
+    c = review.add_comment(
+        s, actor, edition_id, slug, body.body, body.criterion, body.classification
+    )
+    return {"id": c.id, "body": c.body}
+
+
+@router.get("/{edition_id}/scenarios/{slug}/comments")
+def get_comments(
+    edition_id: int, slug: str, actor: ActorDep, s: SessionDep
+) -> list[dict[str, Any]]:
+    """The comments you may see."""
+    return review.comments(s, actor, edition_id, slug)
+
+
+@router.get("/{edition_id}/diff/{other_id}")
+def diff(
+    edition_id: int, other_id: int, actor: ActorDep, s: SessionDep, method: str = "weighted-sum"
+) -> dict[str, Any]:
+    """What changed from this edition to the other one."""
+    return diff_editions(s, actor, edition_id, other_id, method)

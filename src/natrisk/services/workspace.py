@@ -1,0 +1,288 @@
+"""Editions in the shared database: import, export, the clearance-filtered view, the workflow.
+
+Import is one transaction: the workbook is fully validated against its framework before
+anything is stored, and any failure rolls everything back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from natrisk.domain.edition import EditionInfo, Likelihood, Scenario, Score, Workbook
+from natrisk.domain.framework import Framework
+from natrisk.errors import WorkbookError
+from natrisk.security import EDITABLE, TRANSITIONS, level_index, level_name
+from natrisk.services import audit
+from natrisk.services.access import Actor, Conflict, NotFound, edition_for
+from natrisk.services.frameworks import load_framework
+from natrisk.services.scoring import ScoreTable, resolve
+from natrisk.store.models import Edition, FrameworkRecord, Membership, ScenarioRecord, ScoreRecord
+
+WITHHELD = "[withheld: above your clearance]"
+
+
+def store_framework(session: Session, fw: Framework) -> FrameworkRecord:
+    """Keep the exact framework an edition was assessed on (by id; a changed file is refused)."""
+    document = fw.model_dump(mode="json")
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    record = session.get(FrameworkRecord, fw.id)
+    if record is None:
+        record = FrameworkRecord(id=fw.id, name=fw.name.en, document=document, sha256=digest)
+        session.add(record)
+    elif record.sha256 != digest:
+        raise WorkbookError(
+            f"framework {fw.id} differs from the one stored under that id",
+            [],
+        )
+    return record
+
+
+def framework_of(session: Session, edition: Edition) -> Framework:
+    """The framework stored with an edition."""
+    record = session.get(FrameworkRecord, edition.framework_id)
+    if record is None:  # pragma: no cover - guarded by the foreign key
+        raise NotFound(f"framework {edition.framework_id} is missing")
+    return Framework.model_validate(record.document)
+
+
+def import_workbook(
+    session: Session, path: Path | None, book: Workbook, actor: Actor, reason: str = "import"
+) -> Edition:
+    """Store a validated workbook as a new draft edition of the actor's organisation."""
+    base = path.parent if path is not None else None
+    fw = load_framework(book.edition.framework, base_dir=base)
+    resolve(book, fw, str(path or "upload"))  # every problem is raised before anything is stored
+    store_framework(session, fw)
+    exists = session.scalars(
+        select(Edition).where(
+            Edition.organisation_id == actor.organisation_id, Edition.slug == book.edition.id
+        )
+    ).first()
+    if exists is not None:
+        raise Conflict(
+            f"edition {book.edition.id!r} already exists in your organisation (id {exists.id})"
+        )
+    info = book.edition
+    edition = Edition(
+        slug=info.id,
+        organisation_id=actor.organisation_id,
+        title=info.title,
+        description=info.description,
+        framework_id=fw.id,
+        status="draft",
+        classification=level_index(info.classification),
+        extra={
+            **(info.model_extra or {}),
+            **({"workbook": book.model_extra} if book.model_extra else {}),
+        },
+    )
+    session.add(edition)
+    for pos, scen in enumerate(book.scenarios):
+        edition.scenarios.append(_scenario_record(scen, pos))
+    session.flush()
+    session.add(Membership(user_id=actor.user_id, edition_id=edition.id, role="coordinator"))
+    audit.record(
+        session,
+        actor.username,
+        "edition",
+        f"edition:{edition.id}",
+        None,
+        {"slug": edition.slug, "scenarios": len(book.scenarios)},
+        reason,
+        edition.id,
+        edition.classification,
+    )
+    return edition
+
+
+def _scenario_record(scen: Scenario, pos: int) -> ScenarioRecord:
+    rec = ScenarioRecord(
+        slug=scen.id,
+        position=pos,
+        title=scen.title,
+        theme=scen.theme,
+        malicious=scen.malicious,
+        description=scen.description,
+        assumptions=scen.assumptions,
+        classification=level_index(scen.classification),
+        likelihood=scen.likelihood.model_dump(mode="json", by_alias=True, exclude_none=True),
+        extra=scen.model_extra or {},
+    )
+    for i, (cid, score) in enumerate(scen.impacts.items()):
+        rec.scores.append(score_record(cid, score, i))
+    return rec
+
+
+def score_record(cid: str, score: Score, position: int = 0) -> ScoreRecord:
+    """A score as a row."""
+    rec = ScoreRecord(criterion=cid, position=position)
+    apply_score(rec, score)
+    return rec
+
+
+def apply_score(rec: ScoreRecord, score: Score) -> None:
+    """Copy a validated score into a row."""
+    rec.klass = score.klass
+    rec.qmin = score.quantity.min if score.quantity else None
+    rec.qmax = score.quantity.max if score.quantity else None
+    rec.axes = {k: r.model_dump() for k, r in score.axes.items()} if score.axes else None
+    rec.rationale = score.rationale
+    rec.sources = list(score.sources)
+    rec.rationale_classification = level_index(score.classification)
+
+
+def score_of(rec: ScoreRecord, clearance: int) -> Score:
+    """A row as a score; grounds above the clearance are withheld."""
+    data: dict[str, Any] = {}
+    if rec.klass is not None:
+        data["class"] = rec.klass
+    elif rec.axes is not None:
+        data["axes"] = rec.axes
+    else:
+        data["quantity"] = {"min": rec.qmin, "max": rec.qmax}
+    if rec.rationale_classification <= clearance:
+        data["rationale"] = rec.rationale
+        data["sources"] = rec.sources
+        if rec.rationale_classification:
+            data["classification"] = level_name(rec.rationale_classification)
+    elif rec.rationale or rec.sources:
+        data["rationale"] = WITHHELD
+    return Score.model_validate(data)
+
+
+def workbook_view(
+    session: Session, edition: Edition, clearance: int
+) -> tuple[Workbook, dict[str, Any]]:
+    """The edition as a workbook holding only what ``clearance`` may see, and what was left out."""
+    scenarios = []
+    withheld_rationales = []
+    scenarios_withheld = False
+    for rec in edition.scenarios:
+        if rec.classification > clearance:
+            scenarios_withheld = True
+            continue
+        impacts = {}
+        for s in rec.scores:
+            impacts[s.criterion] = score_of(s, clearance)
+            if s.rationale_classification > clearance and (s.rationale or s.sources):
+                withheld_rationales.append(f"{rec.slug}/{s.criterion}")
+        scenarios.append(
+            Scenario.model_validate(
+                {
+                    "id": rec.slug,
+                    "title": rec.title,
+                    "theme": rec.theme,
+                    "malicious": rec.malicious,
+                    "description": rec.description,
+                    "assumptions": rec.assumptions,
+                    "likelihood": Likelihood.model_validate(rec.likelihood),
+                    "impacts": impacts,
+                    **(
+                        {"classification": level_name(rec.classification)}
+                        if rec.classification
+                        else {}
+                    ),
+                    **rec.extra,
+                }
+            )
+        )
+    extra = dict(edition.extra)
+    top = extra.pop("workbook", {})
+    info = EditionInfo.model_validate(
+        {
+            "id": edition.slug,
+            "title": edition.title,
+            "framework": edition.framework_id,
+            "description": edition.description,
+            **(
+                {"classification": level_name(edition.classification)}
+                if edition.classification
+                else {}
+            ),
+            **extra,
+        }
+    )
+    book = Workbook.model_validate(
+        {"format": "natrisk/1", "edition": info, "scenarios": scenarios, **top}
+    )
+    notes = {"scenarios_withheld": scenarios_withheld, "rationales_withheld": withheld_rationales}
+    return book, notes
+
+
+def table_view(session: Session, edition: Edition, clearance: int) -> tuple[Workbook, ScoreTable]:
+    """The visible workbook resolved to arrays (the basis of every assessment a user sees)."""
+    book, _ = workbook_view(session, edition, clearance)
+    if not book.scenarios:
+        raise NotFound(f"edition {edition.id} has no scenario you may see")
+    return book, resolve(book, framework_of(session, edition), f"edition {edition.id}")
+
+
+def highest_classification(session: Session, edition: Edition, clearance: int) -> int:
+    """The highest level of anything in the view of ``clearance`` (for page markings)."""
+    levels = [edition.classification]
+    for rec in edition.scenarios:
+        if rec.classification <= clearance:
+            levels.append(rec.classification)
+            levels += [
+                s.rationale_classification
+                for s in rec.scores
+                if s.rationale_classification <= clearance
+            ]
+    return max(levels)
+
+
+def transition(
+    session: Session, actor: Actor, edition_id: int, to: str, reason: str = ""
+) -> Edition:
+    """Move an edition along the workflow draft -> review -> adopted -> published."""
+    edition, _ = edition_for(session, actor, edition_id, "transition")
+    if to not in TRANSITIONS.get(edition.status, ()):
+        allowed = ", ".join(TRANSITIONS.get(edition.status, ())) or "nothing (final)"
+        raise Conflict(
+            f"edition {edition_id} is {edition.status}; it can move to {allowed}, not {to}"
+        )
+    old = edition.status
+    edition.status = to
+    edition.version += 1
+    audit.record(
+        session,
+        actor.username,
+        "edition",
+        f"edition:{edition.id}:status",
+        old,
+        to,
+        reason,
+        edition.id,
+        edition.classification,
+    )
+    return edition
+
+
+def require_editable(edition: Edition) -> None:
+    """Adopted and published editions are read-only."""
+    if edition.status not in EDITABLE:
+        raise Conflict(
+            f"edition {edition.id} is {edition.status} and read-only; start a new edition to change it"
+        )
+
+
+def copy_edition(session: Session, actor: Actor, edition_id: int, slug: str, title: str) -> Edition:
+    """Start the next cycle: a new draft edition as a full copy of this one."""
+    source, _ = edition_for(session, actor, edition_id, "manage")
+    book, _ = workbook_view(session, source, clearance=10**6)
+    book.edition.id = slug
+    book.edition.title = title
+    new = import_workbook(session, None, book, actor, reason=f"copy of edition {edition_id}")
+    new.parent_id = source.id
+    new.classification = source.classification
+    for rec_new, rec_old in zip(new.scenarios, source.scenarios, strict=True):
+        rec_new.classification = rec_old.classification
+        for s_new, s_old in zip(rec_new.scores, rec_old.scores, strict=True):
+            s_new.rationale_classification = s_old.rationale_classification
+    return new

@@ -1,0 +1,207 @@
+"""Tables of the shared system (SQLAlchemy 2 declarative models).
+
+Classification levels and clearances are stored as integers: their index in the
+configured, ordered list of levels (natrisk.security.LEVELS).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of every table."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(300))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    clearance: Mapped[int] = mapped_column(Integer, default=0)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    organisation: Mapped[Organisation] = relationship()
+
+
+class FrameworkRecord(Base):
+    __tablename__ = "frameworks"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Edition(Base):
+    __tablename__ = "editions"
+    __table_args__ = (UniqueConstraint("organisation_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    framework_id: Mapped[str] = mapped_column(ForeignKey("frameworks.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    scenarios: Mapped[list[ScenarioRecord]] = relationship(
+        back_populates="edition", order_by="ScenarioRecord.position", cascade="all, delete-orphan"
+    )
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class ScenarioRecord(Base):
+    __tablename__ = "scenarios"
+    __table_args__ = (UniqueConstraint("edition_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
+    slug: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    theme: Mapped[str] = mapped_column(String(200))
+    malicious: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+    assumptions: Mapped[str] = mapped_column(Text, default="")
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    likelihood: Mapped[dict[str, Any]] = mapped_column(JSON)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    edition: Mapped[Edition] = relationship(back_populates="scenarios")
+    scores: Mapped[list[ScoreRecord]] = relationship(
+        back_populates="scenario", order_by="ScoreRecord.position", cascade="all, delete-orphan"
+    )
+
+
+class ScoreRecord(Base):
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("scenario_id", "criterion"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"))
+    criterion: Mapped[str] = mapped_column(String(50))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    klass: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    qmin: Mapped[float | None] = mapped_column(Float, nullable=True)
+    qmax: Mapped[float | None] = mapped_column(Float, nullable=True)
+    axes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    rationale_classification: Mapped[int] = mapped_column(Integer, default=0)
+    sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    scenario: Mapped[ScenarioRecord] = relationship(back_populates="scores")
+
+
+class Judgement(Base):
+    __tablename__ = "judgements"
+    __table_args__ = (UniqueConstraint("scenario_id", "criterion", "expert_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"))
+    criterion: Mapped[str] = mapped_column(String(50))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    klass: Mapped[str] = mapped_column(String(20))
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), primary_key=True)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"))
+    criterion: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))  # ISO text: hashed exactly as stored
+    actor: Mapped[str] = mapped_column(String(100))
+    edition_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    entity: Mapped[str] = mapped_column(String(50))
+    key: Mapped[str] = mapped_column(String(300))
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    old: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # a fork cannot be stored
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SensitivityRun(Base):
+    __tablename__ = "sensitivity_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    clearance: Mapped[int] = mapped_column(Integer)  # the view the run was computed on
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoginAttempt(Base):
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditHead(Base):
+    """The chain's tail, kept apart so that deleting the last entries is detected too."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
