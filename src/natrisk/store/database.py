@@ -77,6 +77,10 @@ class Database:
             migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error."""
