@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field
 
 from natrisk.api.deps import ActorDep, SessionDep, database
 from natrisk.errors import InputError
-from natrisk.method.aggregation import METHODS
 from natrisk.security import level_name
 from natrisk.services import audit, runs
 from natrisk.services.access import Forbidden, edition_for
-from natrisk.services.assessment import Assessment, assess, resolve_settings
-from natrisk.services.workspace import framework_of, highest_classification, table_view
+from natrisk.services.analysis import assessment_for
+from natrisk.services.assessment import Assessment
+from natrisk.services.workspace import highest_classification
 from natrisk.store.database import Database
 from natrisk.store.models import User
 
@@ -40,11 +40,7 @@ class RunRequest(BaseModel):
 def _assessment(
     s: Any, actor: Any, edition_id: int, method: str, profile: str | None
 ) -> Assessment:
-    if method not in METHODS:
-        raise InputError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
-    edition, _ = edition_for(s, actor, edition_id)
-    book, table = table_view(s, edition, actor.clearance)
-    return assess(table, book, resolve_settings(framework_of(s, edition), method, profile))
+    return assessment_for(s, actor, edition_id, method, profile)
 
 
 @router.get("/editions/{edition_id}/assessment")

@@ -195,7 +195,7 @@ def list_scenarios(edition_id: int, actor: ActorDep, s: SessionDep) -> list[dict
     e, _ = edition_for(s, actor, edition_id)
     return [
         scenario_json(r, actor.clearance)
-        for r in e.scenarios
+        for r in workspace.scenario_records(s, e)
         if r.classification <= actor.clearance
     ]
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from natrisk.store.database import serialize_appends
 from natrisk.store.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -50,6 +51,7 @@ def record(
     classification: int = 0,
 ) -> AuditEntry:
     """Append one entry after the current tail (inside the caller's transaction)."""
+    serialize_appends(session)
     tail = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
     prev = tail.hash if tail else GENESIS
     entry = AuditEntry(

@@ -10,9 +10,11 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from natrisk.domain.edition import Likelihood, Scenario, Score
+from natrisk.domain.edition import EditionInfo, Likelihood, Scenario, Score, Workbook
 from natrisk.errors import InputError, Problem, WorkbookError
 from natrisk.security import level_index
 from natrisk.services import audit
@@ -20,10 +22,10 @@ from natrisk.services.access import Actor, Conflict, NotFound, edition_for, scen
 from natrisk.services.scoring import resolve
 from natrisk.services.workspace import (
     apply_score,
+    bump_revision,
     framework_of,
     require_editable,
     score_of,
-    workbook_view,
 )
 from natrisk.store.models import ScenarioRecord, ScoreRecord
 
@@ -35,7 +37,6 @@ def _check_against_framework(
     fw = framework_of(session, edition)
     if fw.criterion(cid) is None:
         raise NotFound(f"no criterion {cid!r} in framework {fw.id}")
-    book, _ = workbook_view(session, edition, clearance=10**6)
     probe = Scenario.model_validate(
         {
             "id": scen.slug,
@@ -45,8 +46,13 @@ def _check_against_framework(
             "impacts": {cid: score},
         }
     )
-    book.scenarios = [probe]
-    resolve(book, fw, f"edition {edition.id}")
+    resolve(_probe_book(edition, probe), fw, f"edition {edition.id}")
+
+
+def _probe_book(edition: Any, scenario: Scenario) -> Workbook:
+    """A one-scenario workbook on the edition's framework, to check one change."""
+    info = EditionInfo(id=edition.slug, title=edition.title, framework=edition.framework_id)
+    return Workbook(edition=info, scenarios=[scenario])
 
 
 def parse_score(value: Any) -> Score:
@@ -100,11 +106,9 @@ def set_score(
     if rec is None:
         rec = ScoreRecord(scenario_id=scen.id, criterion=cid, position=len(scen.scores))
         session.add(rec)
-        rec.version = 1
-    else:
-        rec.version += 1
-    apply_score(rec, score)
-    session.flush()
+    apply_score(rec, score)  # the mapper bumps the version, guarded by WHERE version = read
+    _flush(session, f"score {slug}/{cid}")
+    bump_revision(session, edition.id)
     level = max(scen.classification, rec.rationale_classification)
     audit.record(
         session,
@@ -140,20 +144,18 @@ def set_likelihood(
             f"invalid likelihood: {exc.errors()[0]['msg'].removeprefix('Value error, ')}"
         ) from exc
     fw = framework_of(session, edition)
-    book, _ = workbook_view(session, edition, clearance=10**6)
-    book.scenarios = [
-        Scenario.model_validate(
-            {"id": scen.slug, "title": scen.title, "theme": scen.theme, "likelihood": lik}
-        )
-    ]
-    resolve(book, fw, f"edition {edition.id}")
+    probe = Scenario.model_validate(
+        {"id": scen.slug, "title": scen.title, "theme": scen.theme, "likelihood": lik}
+    )
+    resolve(_probe_book(edition, probe), fw, f"edition {edition.id}")
     if version != scen.version:
         raise Conflict(
             f"scenario {slug} was changed by someone else (version {scen.version}, you sent {version})"
         )
     old = scen.likelihood
     scen.likelihood = lik.model_dump(mode="json", by_alias=True, exclude_none=True)
-    scen.version += 1
+    _flush(session, f"scenario {slug}")
+    bump_revision(session, edition.id)
     audit.record(
         session,
         actor.username,
@@ -166,6 +168,16 @@ def set_likelihood(
         scen.classification,
     )
     return scen
+
+
+def _flush(session: Session, what: str) -> None:
+    """Write now, turning a lost race into a conflict rather than an overwrite."""
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError) as exc:
+        raise Conflict(
+            f"{what} was changed by someone else at the same moment; reload it and try again"
+        ) from exc
 
 
 def score_key(edition_id: int, slug: str, cid: str) -> str:

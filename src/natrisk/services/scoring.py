@@ -7,6 +7,7 @@ analyst fixes a workbook in one round.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,6 +47,11 @@ class ScoreTable:
         return [s.id for s in self.scenarios]
 
 
+# Cell distributions by (criterion scale, score): resolving is pure, and editions repeat
+# the same scores a lot, so 500 scenarios resolve in milliseconds once warm.
+_CELLS: dict[tuple[Any, ...], NDArray[np.float64]] = {}
+
+
 class _Resolver:
     """Turns scores into class distributions, noting problems instead of stopping."""
 
@@ -58,6 +64,9 @@ class _Resolver:
         self.lik_lower = np.array([c.min for c in framework.likelihood.classes])
         self.lik_upper = np.array([c.max for c in framework.likelihood.classes])
         self.problems: list[Problem] = []
+        self._signatures: dict[str, str] = {}
+        self._none = cls.range_distribution(0, 0, self.k)
+        self._none.setflags(write=False)
 
     def note(self, scenario: str, field: str, message: str) -> None:
         self.problems.append(Problem(self.file, f"scenario {scenario}", field, message))
@@ -80,6 +89,36 @@ class _Resolver:
 
     def cell(
         self, sid: str, crit: Criterion, score: Score | None, field: str
+    ) -> NDArray[np.float64] | None:
+        """A cell's class distribution (cached: the same score on the same scale is pure)."""
+        if score is None:
+            return self._none
+        key = (
+            self._signature(crit),
+            score.klass,
+            score.quantity and (score.quantity.min, score.quantity.max),
+            score.axes and tuple(sorted((k, r.min, r.max) for k, r in score.axes.items())),
+        )
+        hit = _CELLS.get(key)
+        if hit is not None:
+            return hit
+        dist = self._cell(sid, crit, score, field)
+        if dist is not None:
+            dist.setflags(write=False)
+            if len(_CELLS) > 200_000:
+                _CELLS.clear()
+            _CELLS[key] = dist
+        return dist
+
+    def _signature(self, crit: Criterion) -> str:
+        sig = self._signatures.get(crit.id)
+        if sig is None:
+            sig = f"{self.class_ids}|{crit.model_dump_json()}"
+            self._signatures[crit.id] = sig
+        return sig
+
+    def _cell(
+        self, sid: str, crit: Criterion, score: Score, field: str
     ) -> NDArray[np.float64] | None:
         if score is None:
             return cls.range_distribution(0, 0, self.k)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
 
 from natrisk.domain.edition import EditionInfo, Likelihood, Scenario, Score, Workbook
 from natrisk.domain.framework import Framework
@@ -25,6 +26,9 @@ from natrisk.services.scoring import ScoreTable, resolve
 from natrisk.store.models import Edition, FrameworkRecord, Membership, ScenarioRecord, ScoreRecord
 
 WITHHELD = "[withheld: above your clearance]"
+_LOCK = threading.Lock()
+_FRAMEWORKS: dict[str, Framework] = {}
+_VIEWS: dict[tuple[int, int, int], tuple[Workbook, ScoreTable]] = {}
 
 
 def store_framework(session: Session, fw: Framework) -> FrameworkRecord:
@@ -44,11 +48,24 @@ def store_framework(session: Session, fw: Framework) -> FrameworkRecord:
 
 
 def framework_of(session: Session, edition: Edition) -> Framework:
-    """The framework stored with an edition."""
+    """The framework stored with an edition (parsed once per content hash)."""
     record = session.get(FrameworkRecord, edition.framework_id)
     if record is None:  # pragma: no cover - guarded by the foreign key
         raise NotFound(f"framework {edition.framework_id} is missing")
-    return Framework.model_validate(record.document)
+    with _LOCK:
+        fw = _FRAMEWORKS.get(record.sha256)
+    if fw is None:
+        fw = Framework.model_validate(record.document)
+        with _LOCK:
+            _FRAMEWORKS[record.sha256] = fw
+    return fw
+
+
+def bump_revision(session: Session, edition_id: int) -> None:
+    """Count a change to an edition atomically (its version keys every cached view)."""
+    session.execute(
+        update(Edition).where(Edition.id == edition_id).values(version=Edition.version + 1)
+    )
 
 
 def import_workbook(
@@ -156,6 +173,17 @@ def score_of(rec: ScoreRecord, clearance: int) -> Score:
     return Score.model_validate(data)
 
 
+def scenario_records(session: Session, edition: Edition) -> list[ScenarioRecord]:
+    """The edition's scenarios with their scores, in two queries."""
+    stmt = (
+        select(ScenarioRecord)
+        .where(ScenarioRecord.edition_id == edition.id)
+        .options(selectinload(ScenarioRecord.scores))
+        .order_by(ScenarioRecord.position)
+    )
+    return list(session.scalars(stmt))
+
+
 def workbook_view(
     session: Session, edition: Edition, clearance: int
 ) -> tuple[Workbook, dict[str, Any]]:
@@ -163,7 +191,7 @@ def workbook_view(
     scenarios = []
     withheld_rationales = []
     scenarios_withheld = False
-    for rec in edition.scenarios:
+    for rec in scenario_records(session, edition):
         if rec.classification > clearance:
             scenarios_withheld = True
             continue
@@ -216,17 +244,31 @@ def workbook_view(
 
 
 def table_view(session: Session, edition: Edition, clearance: int) -> tuple[Workbook, ScoreTable]:
-    """The visible workbook resolved to arrays (the basis of every assessment a user sees)."""
+    """The visible workbook resolved to arrays (the basis of every assessment a user sees).
+
+    Cached by (edition, version, clearance): every change bumps the version, so a cached
+    view is never stale. The returned objects are shared and must not be modified.
+    """
+    key = (edition.id, edition.version, clearance)
+    with _LOCK:
+        hit = _VIEWS.get(key)
+    if hit is not None:
+        return hit
     book, _ = workbook_view(session, edition, clearance)
     if not book.scenarios:
         raise NotFound(f"edition {edition.id} has no scenario you may see")
-    return book, resolve(book, framework_of(session, edition), f"edition {edition.id}")
+    view = (book, resolve(book, framework_of(session, edition), f"edition {edition.id}"))
+    with _LOCK:
+        _VIEWS[key] = view
+        while len(_VIEWS) > 32:
+            _VIEWS.pop(next(iter(_VIEWS)))
+    return view
 
 
 def highest_classification(session: Session, edition: Edition, clearance: int) -> int:
     """The highest level of anything in the view of ``clearance`` (for page markings)."""
     levels = [edition.classification]
-    for rec in edition.scenarios:
+    for rec in scenario_records(session, edition):
         if rec.classification <= clearance:
             levels.append(rec.classification)
             levels += [
@@ -249,7 +291,7 @@ def transition(
         )
     old = edition.status
     edition.status = to
-    edition.version += 1
+    bump_revision(session, edition.id)
     audit.record(
         session,
         actor.username,

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,12 +44,26 @@ def make_engine(url: str | None = None) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _record: Any) -> None:
+            conn.isolation_level = None  # we issue BEGIN ourselves, below
             cur = conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # SQLite cannot upgrade a read transaction safely under concurrency: take the
+            # write lock up front, so concurrent writers queue instead of failing midway
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
     return engine
+
+
+def serialize_appends(session: Session) -> None:
+    """Hold the audit-append lock until the transaction ends (PostgreSQL; SQLite already
+    serialises writers with BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(724301)"))
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

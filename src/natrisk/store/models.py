@@ -107,6 +107,8 @@ class ScenarioRecord(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
     edition: Mapped[Edition] = relationship(back_populates="scenarios")
+    # UPDATE ... WHERE version = <read version>: a concurrent change makes the write fail
+    __mapper_args__ = {"version_id_col": version}
     scores: Mapped[list[ScoreRecord]] = relationship(
         back_populates="scenario", order_by="ScoreRecord.position", cascade="all, delete-orphan"
     )
@@ -128,6 +130,7 @@ class ScoreRecord(Base):
     sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     scenario: Mapped[ScenarioRecord] = relationship(back_populates="scores")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Judgement(Base):

@@ -1,0 +1,3 @@
+from natrisk.cli import app
+
+app(prog_name="natrisk")

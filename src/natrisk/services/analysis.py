@@ -1,0 +1,59 @@
+"""The assessment a user sees of a stored edition, computed once per edition version.
+
+Many readers ask for the same picture; a change bumps the edition's version. Results are
+cached by (edition, version, clearance, method, profile) and computed by one request while
+the others wait for it (single flight), so a burst of readers costs one computation.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from sqlalchemy.orm import Session
+
+from natrisk.errors import InputError
+from natrisk.method.aggregation import METHODS
+from natrisk.services.access import Actor, edition_for
+from natrisk.services.assessment import Assessment, assess, resolve_settings
+from natrisk.services.workspace import framework_of, table_view
+
+_LOCK = threading.Lock()
+_RESULTS: OrderedDict[tuple[object, ...], Assessment] = OrderedDict()
+_FLIGHTS: dict[tuple[object, ...], threading.Lock] = {}
+CAPACITY = 64
+
+
+def assessment_for(
+    session: Session,
+    actor: Actor,
+    edition_id: int,
+    method: str = "weighted-sum",
+    profile: str | None = None,
+) -> Assessment:
+    """The deterministic assessment of what the actor may see of an edition."""
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
+    edition, _ = edition_for(session, actor, edition_id)
+    key = (edition.id, edition.version, actor.clearance, method, profile)
+    with _LOCK:
+        hit = _RESULTS.get(key)
+        if hit is not None:
+            _RESULTS.move_to_end(key)
+            return hit
+        flight = _FLIGHTS.setdefault(key, threading.Lock())
+    with flight:
+        with _LOCK:
+            hit = _RESULTS.get(key)
+        if hit is not None:
+            return hit
+        book, table = table_view(session, edition, actor.clearance)
+        result = assess(
+            table, book, resolve_settings(framework_of(session, edition), method, profile)
+        )
+        with _LOCK:
+            _RESULTS[key] = result
+            _FLIGHTS.pop(key, None)
+            while len(_RESULTS) > CAPACITY:
+                _RESULTS.popitem(last=False)
+        return result
