@@ -13,7 +13,7 @@ from natrisk.errors import InputError
 from natrisk.security import level_name
 from natrisk.services import audit, runs
 from natrisk.services.access import Forbidden, edition_for
-from natrisk.services.analysis import assessment_for
+from natrisk.services.analysis import assessment_for, assessment_json
 from natrisk.services.assessment import Assessment
 from natrisk.services.workspace import highest_classification
 from natrisk.store.database import Database
@@ -43,16 +43,25 @@ def _assessment(
     return assessment_for(s, actor, edition_id, method, profile)
 
 
-@router.get("/editions/{edition_id}/assessment")
+@router.get(
+    "/editions/{edition_id}/assessment",
+    responses={
+        200: {
+            "content": {"application/json": {}},
+            "description": "The assessment (see natrisk assess --json)",
+        }
+    },
+)
 def assessment(
     edition_id: int,
     actor: ActorDep,
     s: SessionDep,
     method: str = "weighted-sum",
     profile: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     """The engine's result on the scenarios you may see, for one method and profile."""
-    return _assessment(s, actor, edition_id, method, profile).to_json()
+    body = assessment_json(s, actor, edition_id, method, profile)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/editions/{edition_id}/diagram.{fmt}")

@@ -7,6 +7,7 @@ the others wait for it (single flight), so a burst of readers costs one computat
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 
@@ -20,6 +21,7 @@ from natrisk.services.workspace import framework_of, table_view
 
 _LOCK = threading.Lock()
 _RESULTS: OrderedDict[tuple[object, ...], Assessment] = OrderedDict()
+_JSON: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 _FLIGHTS: dict[tuple[object, ...], threading.Lock] = {}
 CAPACITY = 64
 
@@ -57,3 +59,25 @@ def assessment_for(
             while len(_RESULTS) > CAPACITY:
                 _RESULTS.popitem(last=False)
         return result
+
+
+def assessment_json(
+    session: Session,
+    actor: Actor,
+    edition_id: int,
+    method: str = "weighted-sum",
+    profile: str | None = None,
+) -> bytes:
+    """The assessment as JSON bytes, serialised once per edition version and view."""
+    result = assessment_for(session, actor, edition_id, method, profile)
+    edition, _ = edition_for(session, actor, edition_id)
+    key = (edition.id, edition.version, actor.clearance, method, profile)
+    with _LOCK:
+        hit = _JSON.get(key)
+    if hit is None:
+        hit = json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
+        with _LOCK:
+            _JSON[key] = hit
+            while len(_JSON) > CAPACITY:
+                _JSON.popitem(last=False)
+    return hit

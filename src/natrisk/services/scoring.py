@@ -50,6 +50,7 @@ class ScoreTable:
 # Cell distributions by (criterion scale, score): resolving is pure, and editions repeat
 # the same scores a lot, so 500 scenarios resolve in milliseconds once warm.
 _CELLS: dict[tuple[Any, ...], NDArray[np.float64]] = {}
+_POINTS: dict[bytes, int] = {}
 
 
 class _Resolver:
@@ -242,6 +243,18 @@ def resolve(book: Workbook, framework: Framework, file: str = "") -> ScoreTable:
     )
 
 
+def _point(dist: NDArray[np.float64]) -> int:
+    """The representative class of one cell (memoised on the distribution's bytes)."""
+    key = dist.tobytes()
+    hit = _POINTS.get(key)
+    if hit is None:
+        hit = int(cls.point_class(dist))
+        if len(_POINTS) > 100_000:
+            _POINTS.clear()
+        _POINTS[key] = hit
+    return hit
+
+
 def _check_classifications(r: _Resolver, scen: Scenario) -> None:
     """Every classification named in a scenario must be one of the configured levels."""
     named = [("classification", scen.classification)]
@@ -284,11 +297,11 @@ def _scenario_cells(
             parts = [r.cell(scen.id, p, scen.impacts[p.id], f"impacts.{p.id}") for p in given]
             ok = [d for d in parts if d is not None]
             dist = cls.max_distribution(np.stack(ok)) if len(ok) == len(parts) else none
-            point = max((int(cls.point_class(d)) for d in ok), default=0)
+            point = max((_point(d) for d in ok), default=0)
         else:
             cell = r.cell(scen.id, crit, scen.impacts.get(crit.id), f"impacts.{crit.id}")
             dist = none if cell is None else cell
-            point = int(cls.point_class(dist))
+            point = _point(dist)
         interest = next((i for i in fw.interests if i.id == crit.interest), None)
         if interest is not None and interest.counts_from:
             floor = r.class_ids.index(interest.counts_from)
