@@ -103,12 +103,13 @@ def set_score(
     if rec is not None and rec.rationale_classification > actor.clearance:
         raise NotFound(f"no score {cid!r} for scenario {slug!r}")
     old = _dump(score_of(rec, 10**6)) if rec is not None else None
+    revision = bump_revision(session, edition.id)
     if rec is None:
         rec = ScoreRecord(scenario_id=scen.id, criterion=cid, position=len(scen.scores))
         session.add(rec)
     apply_score(rec, score)  # the mapper bumps the version, guarded by WHERE version = read
+    rec.revision = revision
     _flush(session, f"score {slug}/{cid}")
-    bump_revision(session, edition.id)
     level = max(scen.classification, rec.rationale_classification)
     audit.record(
         session,
@@ -153,9 +154,9 @@ def set_likelihood(
             f"scenario {slug} was changed by someone else (version {scen.version}, you sent {version})"
         )
     old = scen.likelihood
+    scen.revision = bump_revision(session, edition.id)
     scen.likelihood = lik.model_dump(mode="json", by_alias=True, exclude_none=True)
     _flush(session, f"scenario {slug}")
-    bump_revision(session, edition.id)
     audit.record(
         session,
         actor.username,

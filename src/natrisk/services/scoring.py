@@ -6,7 +6,7 @@ analyst fixes a workbook in one round.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,27 @@ class ScoreTable:
     def class_ids(self) -> list[str]:
         """Impact class ids, none first."""
         return self.framework.impact_classes.ids
+
+    def with_rows(self, rows: list[int], part: ScoreTable, scenarios: list[Scenario]) -> ScoreTable:
+        """A copy with rows ``rows`` replaced by the rows of ``part`` (same framework)."""
+
+        def splice(full: NDArray[Any], new: NDArray[Any]) -> NDArray[Any]:
+            out = full.copy()
+            out[rows] = new
+            return out
+
+        return replace(
+            self,
+            scenarios=scenarios,
+            dist=splice(self.dist, part.dist),
+            point=splice(self.point, part.point),
+            low=splice(self.low, part.low),
+            high=splice(self.high, part.high),
+            likelihood_point=splice(self.likelihood_point, part.likelihood_point),
+            likelihood_low=splice(self.likelihood_low, part.likelihood_low),
+            likelihood_high=splice(self.likelihood_high, part.likelihood_high),
+            likelihood_pos=splice(self.likelihood_pos, part.likelihood_pos),
+        )
 
     @property
     def scenario_ids(self) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from natrisk.store.models import Edition, FrameworkRecord, Membership, ScenarioR
 WITHHELD = "[withheld: above your clearance]"
 _LOCK = threading.Lock()
 _FRAMEWORKS: dict[str, Framework] = {}
-_VIEWS: dict[tuple[int, int, int], tuple[Workbook, ScoreTable]] = {}
+_VIEWS: dict[tuple[int, int], _View] = {}
 
 
 def store_framework(session: Session, fw: Framework) -> FrameworkRecord:
@@ -61,11 +62,15 @@ def framework_of(session: Session, edition: Edition) -> Framework:
     return fw
 
 
-def bump_revision(session: Session, edition_id: int) -> None:
-    """Count a change to an edition atomically (its version keys every cached view)."""
-    session.execute(
-        update(Edition).where(Edition.id == edition_id).values(version=Edition.version + 1)
+def bump_revision(session: Session, edition_id: int) -> int:
+    """Count a change to an edition atomically; the new version (it keys every cached view)."""
+    stmt = (
+        update(Edition)
+        .where(Edition.id == edition_id)
+        .values(version=Edition.version + 1)
+        .returning(Edition.version)
     )
+    return int(session.execute(stmt).scalar_one())
 
 
 def import_workbook(
@@ -173,6 +178,26 @@ def score_of(rec: ScoreRecord, clearance: int) -> Score:
     return Score.model_validate(data)
 
 
+def scenario_of(rec: ScenarioRecord, clearance: int) -> Scenario | None:
+    """A stored scenario as the workbook model, or None when above the clearance."""
+    if rec.classification > clearance:
+        return None
+    return Scenario.model_validate(
+        {
+            "id": rec.slug,
+            "title": rec.title,
+            "theme": rec.theme,
+            "malicious": rec.malicious,
+            "description": rec.description,
+            "assumptions": rec.assumptions,
+            "likelihood": Likelihood.model_validate(rec.likelihood),
+            "impacts": {s.criterion: score_of(s, clearance) for s in rec.scores},
+            **({"classification": level_name(rec.classification)} if rec.classification else {}),
+            **rec.extra,
+        }
+    )
+
+
 def scenario_records(session: Session, edition: Edition) -> list[ScenarioRecord]:
     """The edition's scenarios with their scores, in two queries."""
     stmt = (
@@ -192,34 +217,16 @@ def workbook_view(
     withheld_rationales = []
     scenarios_withheld = False
     for rec in scenario_records(session, edition):
-        if rec.classification > clearance:
+        scen = scenario_of(rec, clearance)
+        if scen is None:
             scenarios_withheld = True
             continue
-        impacts = {}
-        for s in rec.scores:
-            impacts[s.criterion] = score_of(s, clearance)
-            if s.rationale_classification > clearance and (s.rationale or s.sources):
-                withheld_rationales.append(f"{rec.slug}/{s.criterion}")
-        scenarios.append(
-            Scenario.model_validate(
-                {
-                    "id": rec.slug,
-                    "title": rec.title,
-                    "theme": rec.theme,
-                    "malicious": rec.malicious,
-                    "description": rec.description,
-                    "assumptions": rec.assumptions,
-                    "likelihood": Likelihood.model_validate(rec.likelihood),
-                    "impacts": impacts,
-                    **(
-                        {"classification": level_name(rec.classification)}
-                        if rec.classification
-                        else {}
-                    ),
-                    **rec.extra,
-                }
-            )
-        )
+        scenarios.append(scen)
+        withheld_rationales += [
+            f"{rec.slug}/{s.criterion}"
+            for s in rec.scores
+            if s.rationale_classification > clearance and (s.rationale or s.sources)
+        ]
     extra = dict(edition.extra)
     top = extra.pop("workbook", {})
     info = EditionInfo.model_validate(
@@ -243,26 +250,91 @@ def workbook_view(
     return book, notes
 
 
+@dataclass(frozen=True)
+class _View:
+    version: int
+    book: Workbook
+    table: ScoreTable
+
+
 def table_view(session: Session, edition: Edition, clearance: int) -> tuple[Workbook, ScoreTable]:
     """The visible workbook resolved to arrays (the basis of every assessment a user sees).
 
-    Cached by (edition, version, clearance): every change bumps the version, so a cached
-    view is never stale. The returned objects are shared and must not be modified.
+    Cached per (edition, clearance) with the edition version it reflects. A newer version
+    is reached by re-resolving only the scenarios whose revision is newer than the cached
+    view (a change sets its row's revision to the edition's new version); anything else,
+    such as a scenario added or removed, rebuilds the view. Returned objects are shared and
+    must not be modified.
     """
-    key = (edition.id, edition.version, clearance)
+    key = (edition.id, clearance)
     with _LOCK:
-        hit = _VIEWS.get(key)
-    if hit is not None:
-        return hit
-    book, _ = workbook_view(session, edition, clearance)
-    if not book.scenarios:
-        raise NotFound(f"edition {edition.id} has no scenario you may see")
-    view = (book, resolve(book, framework_of(session, edition), f"edition {edition.id}"))
+        cached = _VIEWS.get(key)
+    if cached is not None and cached.version == edition.version:
+        return cached.book, cached.table
+    view = _patched(session, edition, clearance, cached) if cached is not None else None
+    if view is None:
+        book, _ = workbook_view(session, edition, clearance)
+        if not book.scenarios:
+            raise NotFound(f"edition {edition.id} has no scenario you may see")
+        view = _View(
+            edition.version,
+            book,
+            resolve(book, framework_of(session, edition), f"edition {edition.id}"),
+        )
     with _LOCK:
-        _VIEWS[key] = view
+        current = _VIEWS.get(key)
+        if current is None or current.version <= view.version:
+            _VIEWS[key] = view
         while len(_VIEWS) > 32:
             _VIEWS.pop(next(iter(_VIEWS)))
-    return view
+    return view.book, view.table
+
+
+def _patched(session: Session, edition: Edition, clearance: int, cached: _View) -> _View | None:
+    """The cached view brought to the edition's version by re-resolving changed scenarios."""
+    if cached.version > edition.version:
+        return None
+    slugs = [
+        slug
+        for slug, level in session.execute(
+            select(ScenarioRecord.slug, ScenarioRecord.classification)
+            .where(ScenarioRecord.edition_id == edition.id)
+            .order_by(ScenarioRecord.position)
+        )
+        if level <= clearance
+    ]
+    if slugs != [s.id for s in cached.book.scenarios]:
+        return None
+    changed = set(
+        session.scalars(
+            select(ScoreRecord.scenario_id)
+            .join(ScenarioRecord, ScenarioRecord.id == ScoreRecord.scenario_id)
+            .where(ScenarioRecord.edition_id == edition.id, ScoreRecord.revision > cached.version)
+        )
+    )
+    changed |= set(
+        session.scalars(
+            select(ScenarioRecord.id).where(
+                ScenarioRecord.edition_id == edition.id, ScenarioRecord.revision > cached.version
+            )
+        )
+    )
+    records = session.scalars(
+        select(ScenarioRecord)
+        .where(ScenarioRecord.id.in_(changed))
+        .options(selectinload(ScenarioRecord.scores))
+    )
+    fresh = [scen for rec in records if (scen := scenario_of(rec, clearance)) is not None]
+    if not fresh:
+        return _View(edition.version, cached.book, cached.table)
+    index = {s.id: i for i, s in enumerate(cached.book.scenarios)}
+    part = resolve(cached.book.model_copy(update={"scenarios": fresh}), cached.table.framework)
+    rows = [index[s.id] for s in fresh]
+    scenarios = list(cached.book.scenarios)
+    for i, scen in zip(rows, fresh, strict=True):
+        scenarios[i] = scen
+    table = cached.table.with_rows(rows, part, scenarios)
+    return _View(edition.version, cached.book.model_copy(update={"scenarios": scenarios}), table)
 
 
 def highest_classification(session: Session, edition: Edition, clearance: int) -> int:

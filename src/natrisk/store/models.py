@@ -106,6 +106,7 @@ class ScenarioRecord(Base):
     likelihood: Mapped[dict[str, Any]] = mapped_column(JSON)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # edition version of the last change
     edition: Mapped[Edition] = relationship(back_populates="scenarios")
     # UPDATE ... WHERE version = <read version>: a concurrent change makes the write fail
     __mapper_args__ = {"version_id_col": version}
@@ -129,6 +130,7 @@ class ScoreRecord(Base):
     rationale_classification: Mapped[int] = mapped_column(Integer, default=0)
     sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # edition version of the last change
     scenario: Mapped[ScenarioRecord] = relationship(back_populates="scores")
     __mapper_args__ = {"version_id_col": version}
 
