@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -76,12 +77,15 @@ def _edges() -> Iterator[None]:
     try:
         yield
     except WorkbookError as exc:
-        err.print(f"[bold red]invalid[/]: {exc.message}", highlight=False)
+        err.print(f"[bold red]invalid[/]: {escape(exc.message)}", highlight=False)
         for problem in exc.problems:
             err.print(f"  - {problem}", highlight=False, markup=False)
         raise typer.Exit(2) from exc
     except NatriskError as exc:
-        err.print(f"[bold red]error[/]: {exc.message}", highlight=False)
+        err.print(f"[bold red]error[/]: {escape(exc.message)}", highlight=False)
+        raise typer.Exit(2) from exc
+    except RecursionError as exc:
+        err.print("[bold red]error[/]: the input is nested too deeply")
         raise typer.Exit(2) from exc
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise

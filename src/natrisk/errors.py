@@ -53,6 +53,7 @@ class WorkbookError(InputError):
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+        self.partial: object | None = None  # the valid part of the input, for further checks
 
     def __str__(self) -> str:
         if not self.problems:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from natrisk.domain.edition import Range, Score, Workbook
+from natrisk.domain.edition import FORMAT, EditionInfo, Range, Scenario, Score, Workbook
 from natrisk.errors import Problem, WorkbookError
 from natrisk.io.files import decode_text, read_bytes
 
@@ -53,9 +53,19 @@ def read_raw(path: Path) -> tuple[Any, Locator]:
     return _read_yaml(text, str(path))
 
 
+MAX_NODES = 2_000_000  # values in a workbook once YAML aliases are expanded
+
+
+def _too_deep(name: str, exc: Exception) -> WorkbookError:
+    msg = "the file is nested too deeply to be a workbook"
+    return WorkbookError(f"{name}: {msg}", [Problem(name, "", "", msg)])
+
+
 def _read_json(text: str, name: str) -> tuple[Any, Locator]:
     try:
         return json.loads(text), {}
+    except RecursionError as exc:
+        raise _too_deep(name, exc) from exc
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise WorkbookError(
@@ -66,7 +76,14 @@ def _read_json(text: str, name: str) -> tuple[Any, Locator]:
 def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
     try:
         node = yaml.compose(text, Loader=YamlLoader)
+        if node is not None and _expanded_size(node, {}) > MAX_NODES:
+            msg = (
+                f"the file expands to more than {MAX_NODES:,} values (YAML aliases); write them out"
+            )
+            raise WorkbookError(f"{name}: too large when expanded", [Problem(name, "", "", msg)])
         data = yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError as exc:
+        raise _too_deep(name, exc) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -80,14 +97,36 @@ def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
     return data, locator
 
 
-def _index_yaml(node: yaml.Node, path: tuple[Any, ...], out: Locator) -> None:
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values the node stands for once aliases are expanded (memoised per node)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # a recursive alias counts once
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, memo) for item in node.value)
+    memo[id(node)] = size
+    return size
+
+
+def _index_yaml(
+    node: yaml.Node, path: tuple[Any, ...], out: Locator, seen: set[int] | None = None
+) -> None:
+    """Line numbers of every value; an aliased node is indexed once, where it is defined."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     out[path] = f"line {node.start_mark.line + 1}"
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            _index_yaml(value, (*path, key.value), out)
+            _index_yaml(value, (*path, key.value), out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_yaml(item, (*path, i), out)
+            _index_yaml(item, (*path, i), out, seen)
 
 
 def parse_workbook(raw: Any, where: Locator, name: str) -> Workbook:
@@ -99,9 +138,49 @@ def parse_workbook(raw: Any, where: Locator, name: str) -> Workbook:
         raise WorkbookError(f"{name}: not a workbook", [Problem(name, "", "", msg)])
     try:
         return Workbook.model_validate(raw)
+    except RecursionError as exc:
+        raise _too_deep(name, exc) from exc
     except ValidationError as exc:
         problems = [_problem(err, raw, where, name) for err in exc.errors()]
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems) from exc
+        error = WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+        error.partial = _partial(raw)
+        raise error from exc
+
+
+def _valid_part(item: Any) -> Scenario | None:
+    """A scenario without its invalid impacts, or None when more than impacts is wrong."""
+    try:
+        return Scenario.model_validate(item)
+    except RecursionError:
+        return None
+    except ValidationError as exc:
+        errors = exc.errors()
+        if not isinstance(item, dict) or any(
+            len(e["loc"]) < 2 or e["loc"][0] != "impacts" for e in errors
+        ):
+            return None
+        bad = {str(e["loc"][1]) for e in errors}
+        impacts = {k: v for k, v in (item.get("impacts") or {}).items() if str(k) not in bad}
+        try:
+            return Scenario.model_validate({**item, "impacts": impacts})
+        except (ValidationError, RecursionError):
+            return None
+
+
+def _partial(raw: dict[str, Any]) -> Workbook | None:
+    """The part of an invalid workbook that is valid, so later checks can report on it too."""
+    try:
+        info = EditionInfo.model_validate(raw.get("edition"))
+    except (ValidationError, RecursionError):
+        return None
+    good = []
+    for item in raw.get("scenarios") or []:
+        scenario = _valid_part(item)
+        if scenario is not None:
+            good.append(scenario)
+    if not good:
+        return None
+    return Workbook.model_construct(format=FORMAT, edition=info, scenarios=good)
 
 
 def _problem(err: Any, raw: dict[str, Any], where: Locator, name: str) -> Problem:

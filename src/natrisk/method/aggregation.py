@@ -50,7 +50,11 @@ class AggregationMethod(ABC):
             raise OptionError(f"{weights.shape[-1]} weights given for {classes.shape[-1]} criteria")
         if not np.all(np.isfinite(weights)) or np.any(weights < 0):
             raise OptionError("weights must be finite and not negative")
-        if np.any(weights.sum(axis=-1) <= 0):
+        with np.errstate(over="ignore"):
+            totals = weights.sum(axis=-1)
+        if not np.all(np.isfinite(totals)):
+            raise OptionError("weights must have a finite sum")
+        if np.any(totals <= 0):
             raise OptionError("at least one criterion needs a positive weight")
         if classes.size and (classes.min() < 0 or classes.max() > self.n_classes):
             raise OptionError(f"impact classes must lie in 0..{self.n_classes}")

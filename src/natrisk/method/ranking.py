@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 # Scores this close (relative) are ties: identical class vectors must tie even when the
 # floating-point summation order differs between rows.
@@ -30,6 +29,8 @@ def competition_ranks(scores: NDArray[np.floating]) -> NDArray[np.int64]:
 
 def kendall_tau(a: NDArray[np.number], b: NDArray[np.number]) -> float:
     """Kendall's tau-b between two rankings (1 = same order, -1 = reversed)."""
+    from scipy import stats  # imported here: scipy.stats costs a second at start-up
+
     if len(a) < 2:
         return 1.0
     if np.all(a == a[0]) or np.all(b == b[0]):

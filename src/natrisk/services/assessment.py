@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +130,8 @@ def resolve_settings(
         if value < 0:
             raise OptionError(f"--weights: weight of {cid} is negative ({value:g})")
         w[cid] = value
+    if not all(math.isfinite(v) for v in w.values()) or not math.isfinite(sum(w.values())):
+        raise OptionError("--weights: weights must be finite numbers with a finite sum")
     if sum(w.values()) <= 0:
         raise OptionError("--weights: at least one criterion needs a positive weight")
     cv = dict(fw.class_values.values)

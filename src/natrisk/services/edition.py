@@ -11,7 +11,7 @@ from pathlib import Path
 
 from natrisk.domain.edition import Workbook
 from natrisk.domain.framework import Framework
-from natrisk.errors import FrameworkError, WorkbookError
+from natrisk.errors import FrameworkError, Problem, WorkbookError
 from natrisk.io.files import staged_output
 from natrisk.io.workbook import load_workbook
 from natrisk.services.assessment import Assessment, Settings, assess
@@ -33,7 +33,15 @@ class OpenEdition:
 def open_edition(path: Path) -> OpenEdition:
     """Read, validate and resolve a workbook file; every problem is raised at once."""
     path = Path(path)
-    book = load_workbook(path)
+    try:
+        book = load_workbook(path)
+    except WorkbookError as exc:
+        if isinstance(
+            exc.partial, Workbook
+        ):  # report the framework's findings on the valid part too
+            exc.problems += _framework_problems(exc.partial, path)
+            exc.message = f"{path}: {len(exc.problems)} problem(s)"
+        raise
     try:
         framework = load_framework(book.edition.framework, base_dir=path.parent)
     except FrameworkError as exc:
@@ -41,6 +49,17 @@ def open_edition(path: Path) -> OpenEdition:
             f"{path}: unknown framework", [framework_problem(str(path), exc)]
         ) from exc
     return OpenEdition(path, book, framework, resolve(book, framework, str(path)))
+
+
+def _framework_problems(book: Workbook, path: Path) -> list[Problem]:
+    try:
+        framework = load_framework(book.edition.framework, base_dir=path.parent)
+        resolve(book, framework, str(path))
+    except FrameworkError as exc:
+        return [framework_problem(str(path), exc)]
+    except WorkbookError as exc:
+        return exc.problems
+    return []
 
 
 def results_csv(a: Assessment) -> str:
