@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core postgresql
+DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core postgresql chromium
 
-.PHONY: demo test lint typecheck bench system-deps clean catalog schema
+.PHONY: demo test lint typecheck bench system-deps clean catalog schema assets
 
 system-deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -18,14 +18,25 @@ $(VENV)/.stamp: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-demo: system-deps $(VENV)/.stamp
+# the pages' JavaScript, from the npm registry, served by natrisk itself (never a CDN)
+VENDOR := src/natrisk/web/static/vendor
+$(VENDOR)/.stamp: js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp js/node_modules/vega/build/vega.min.js js/node_modules/vega-lite/build/vega-lite.min.js \
+	   js/node_modules/vega-embed/build/vega-embed.min.js js/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	touch $@
+
+assets: $(VENDOR)/.stamp
+
+demo: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/natrisk validate examples/nl-2026.yaml
 	$(BIN)/natrisk assess examples/nl-2026.yaml --out out --samples 20000
 	$(BIN)/natrisk report examples/nl-2026.yaml --out out/nl --format pdf --lang nl --samples 20000
 	$(BIN)/natrisk sensitivity examples/nl-2026.yaml --samples 20000 --seed 1
 	@echo "The risk picture is in out/ (English) and out/nl/ (Dutch): risk-picture-*.pdf, risk-diagram.svg/png, results.json/csv"
 
-test: system-deps $(VENV)/.stamp
+test: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -44,7 +55,7 @@ catalog: $(VENV)/.stamp
 	$(BIN)/python scripts/update_catalog.py
 
 clean:
-	rm -rf $(VENV) out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out build .pytest_cache .mypy_cache .ruff_cache js/node_modules $(VENDOR)
 
 schema: $(VENV)/.stamp
 	$(BIN)/python scripts/update_schema.py

@@ -15,7 +15,12 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "src/natrisk/locale/nl/LC_MESSAGES/natrisk.po"
 # strings chosen at run time (stability verdicts, framework status) that extraction cannot see
-DYNAMIC = ["stable", "moderate", "uncertain", "verified", "provisional"]
+DYNAMIC = [
+    "stable", "moderate", "uncertain", "verified", "provisional",
+    "draft", "review", "adopted", "published",  # edition statuses
+    "reader", "reviewer", "expert", "analyst", "coordinator", "administrator",  # roles
+    "queued", "running", "done", "failed",  # sensitivity runs
+]
 
 
 def main() -> None:

@@ -34,3 +34,34 @@ def database(db_url: str) -> Iterator[Database]:
     db = Database(db_url)
     yield db
     db.close()
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters for tests that create many users (the hashes stay argon2)."""
+    from argon2 import PasswordHasher
+
+    from natrisk.services import accounts
+
+    monkeypatch.setattr(
+        accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@pytest.fixture
+def fresh_caches() -> Iterator[None]:
+    """Empty the per-process caches of edition views and assessments before and after a test.
+
+    They are keyed by edition id, which every fresh test database starts again at 1.
+    """
+    from natrisk.services import analysis, workspace
+
+    def clear() -> None:
+        for module, name in ((workspace, "_VIEWS"), (analysis, "_RESULTS")):
+            cache = getattr(module, name, None)
+            if cache is not None:
+                cache.clear()
+
+    clear()
+    yield
+    clear()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,6 +17,7 @@ from natrisk.errors import NatriskError, WorkbookError
 from natrisk.store.database import Database
 
 MAX_BODY = 25 * 1024 * 1024
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
 
 def error_body(
@@ -75,6 +78,9 @@ async def _empty_receive() -> Message:
 def create_app(db: Database | None = None) -> FastAPI:
     """The natrisk API on a database (the default database when none is given)."""
     from natrisk.api import routes_accounts, routes_analysis, routes_editions
+    from natrisk.web import pages
+    from natrisk.web.render import error_page
+    from natrisk.web.session import SignInRequired, login_url
 
     app = FastAPI(
         title="natrisk",
@@ -84,7 +90,9 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.state.db = db or Database()
 
     @app.exception_handler(NatriskError)
-    async def _natrisk(_: Request, exc: NatriskError) -> JSONResponse:
+    async def _natrisk(request: Request, exc: NatriskError) -> Response:
+        if not request.url.path.startswith("/api"):
+            return error_page(request, exc)
         problems = None
         if isinstance(exc, WorkbookError):
             problems = [
@@ -110,14 +118,25 @@ def create_app(db: Database | None = None) -> FastAPI:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if not request.url.path.startswith(("/api", "/static", "/docs", "/openapi")):
+            return error_page(request, NatriskError(str(exc.detail)), exc.status_code)
         return JSONResponse(
             error_body(exc.status_code, "HTTPError", str(exc.detail)), exc.status_code
         )
 
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        target = login_url(exc.next_path, exc.expired)
+        if request.headers.get("hx-request"):
+            return Response(status_code=200, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
     app.include_router(routes_accounts.router)
     app.include_router(routes_editions.router)
     app.include_router(routes_analysis.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimitMiddleware)
     return app
 

@@ -113,12 +113,25 @@ def diagram_rows(
 
 
 def diagram_spec(
-    assessment: Assessment, sensitivity: Sensitivity | None = None, lang: str = "en"
+    assessment: Assessment,
+    sensitivity: Sensitivity | None = None,
+    lang: str = "en",
+    link: str | None = None,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
-    """The Vega-Lite specification of the risk diagram."""
+    """The Vega-Lite specification of the risk diagram.
+
+    ``link`` makes every point a link to ``link + scenario id`` (the browser opens it on
+    click); ``only`` keeps the scenarios with these ids (a filter by theme or interest).
+    """
     _ = translator(lang)
     fw = assessment.table.framework
     rows = diagram_rows(assessment, sensitivity, lang)
+    if only is not None:
+        rows = [r for r in rows if r["id"] in only]
+    if link is not None:
+        for r in rows:
+            r["href"] = f"{link}{r['id']}"
     n_lik = len(fw.likelihood.classes)
     tick_expr = (
         " : ".join(
@@ -187,6 +200,7 @@ def diagram_spec(
             legend=alt.Legend(orient="bottom"),
         ),
         tooltip=tooltip,
+        **({"href": alt.Href("href:N")} if link is not None else {}),
     )
     labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=10, fontWeight="bold").encode(
         x=x, y=y, text="label:N", color=alt.value("#222222")

@@ -31,14 +31,14 @@ def _environment(lang: str) -> jinja2.Environment:
     return env
 
 
-def report_context(a: Assessment, s: Sensitivity, lang: str) -> dict[str, Any]:
-    """Everything the template shows, computed here so the template only lays it out."""
+def report_context(a: Assessment, s: Sensitivity | None, lang: str) -> dict[str, Any]:
+    """Everything the report (and the risk picture page) shows, so templates only lay it out."""
     t = a.table
     fw = t.framework
     ids = t.class_ids
     numbers = label_numbers(a)
     order = sorted(range(len(t.scenarios)), key=lambda i: numbers[i])
-    sens = {row["id"]: row for row in s.to_json()["scenarios"]}
+    sens = {row["id"]: row for row in s.to_json()["scenarios"]} if s is not None else {}
     scenarios = []
     for i in order:
         scen = t.scenarios[i]
@@ -66,9 +66,11 @@ def report_context(a: Assessment, s: Sensitivity, lang: str) -> dict[str, Any]:
                 "likelihood": a.to_json()["scenarios"][i]["likelihood_range"],
                 "cells": cells,
                 "dominant": bool(a.dominant[i]),
-                "sens": sens[scen.id],
+                "sens": sens.get(scen.id),
                 "interests": [ids[int(c)] for c in a.interest_classes[i]],
-                "stability": _stability(sens[scen.id], len(t.scenarios)),
+                "stability": _stability(sens[scen.id], len(t.scenarios))
+                if scen.id in sens
+                else None,
             }
         )
     interests = []
@@ -96,7 +98,7 @@ def report_context(a: Assessment, s: Sensitivity, lang: str) -> dict[str, Any]:
         "criteria": [fw.criterion(c) for c in t.criteria],
         "class_ids": ids,
         "heat": {c: HEAT[min(i, len(HEAT) - 1)] for i, c in enumerate(ids)},
-        "agreement": s.agreement,
+        "agreement": s.agreement if s is not None else [],
         "generated": dt.date.today().isoformat(),
         "version": __version__,
         "n_malicious": sum(1 for r in scenarios if r["malicious"]),

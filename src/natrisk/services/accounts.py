@@ -171,3 +171,15 @@ def set_role(
     else:
         member.role = role
     return member
+
+
+def ensure_role(session: Session, actor: Actor, edition_id: int, username: str, role: str) -> None:
+    """Give a user ``role`` on an edition unless they already hold a role there."""
+    from natrisk.services.access import edition_for, role_in
+
+    edition, _ = edition_for(session, actor, edition_id, "manage")
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or user.organisation_id != edition.organisation_id:
+        raise NotFound(f"no user {username!r} in this organisation")
+    if role_in(session, Actor.of(user), edition) is None:
+        set_role(session, actor, edition_id, username, role)

@@ -16,6 +16,7 @@ from natrisk.services.assessment import assess, resolve_settings
 from natrisk.services.scoring import resolve
 from natrisk.services.sensitivity import run_sensitivity
 from natrisk.services.workspace import framework_of, transition, workbook_view
+from natrisk.store.models import Edition
 
 PUBLIC = 0
 
@@ -23,7 +24,20 @@ PUBLIC = 0
 def publish(
     session: Session, actor: Actor, edition_id: int, out_dir: Path, samples: int = 5000
 ) -> list[Path]:
-    """Write the public edition (workbook, results, report in both languages) to ``out_dir``."""
+    """Write the public edition to ``out_dir``; an adopted edition becomes published."""
+    edition, files = public_files(session, actor, edition_id, samples)
+    with staged_output(out_dir) as stage:
+        for name, data in files.items():
+            (stage / name).write_bytes(data)
+    if edition.status == "adopted":
+        transition(session, actor, edition_id, "published", "public edition written")
+    return [Path(out_dir) / n for n in files]
+
+
+def public_files(
+    session: Session, actor: Actor, edition_id: int, samples: int = 5000
+) -> tuple[Edition, dict[str, bytes]]:
+    """The public edition's files: workbook, results, diagram, report in both languages, WITHHELD.md."""
     from natrisk.report.diagram import diagram_spec, render
     from natrisk.report.document import render_html, render_pdf
 
@@ -52,12 +66,7 @@ def publish(
             html = render_html(a, s, lang)
             files[f"risk-picture-{edition.slug}-{lang}.html"] = html.encode()
             files[f"risk-picture-{edition.slug}-{lang}.pdf"] = render_pdf(html)
-    with staged_output(out_dir) as stage:
-        for name, data in files.items():
-            (stage / name).write_bytes(data)
-    if edition.status == "adopted":
-        transition(session, actor, edition_id, "published", "public edition written")
-    return [Path(out_dir) / n for n in files]
+    return edition, files
 
 
 def _notice(notes: dict[str, Any]) -> str:

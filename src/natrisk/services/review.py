@@ -199,3 +199,8 @@ def comments(session: Session, actor: Actor, edition_id: int, slug: str) -> list
         }
         for c, u in rows
     ]
+
+
+def is_invited(session: Session, actor: Actor, scenario: Any) -> bool:
+    """Whether the actor is invited to judge this scenario."""
+    return session.get(Invitation, (actor.user_id, scenario.id)) is not None

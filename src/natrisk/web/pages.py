@@ -1,0 +1,585 @@
+"""The pages: each route checks the browser's user, calls a service and renders a template."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, database
+from natrisk.errors import InputError, NatriskError, WorkbookError
+from natrisk.method.aggregation import METHODS
+from natrisk.security import ROLES, TRANSITIONS, allows, level_name
+from natrisk.services import accounts, editing, review, runs, workspace
+from natrisk.services.access import Actor, edition_for, scenario_for, visible_editions
+from natrisk.services.analysis import assessment_for
+from natrisk.store.database import Database
+from natrisk.store.models import SensitivityRun, User
+from natrisk.web.render import page
+from natrisk.web.session import PageActor, PageSession, check_csrf, text_field
+
+router = APIRouter(include_in_schema=False)
+Csrf = Depends(check_csrf)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    """The start page is the list of editions."""
+    return RedirectResponse("/editions", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/editions", expired: int = 0) -> Response:
+    """The sign-in form."""
+    return page(request, "login.html", next=_safe_next(next), expired=bool(expired), error=None)
+
+
+def _safe_next(target: str) -> str:
+    # only paths on this site: never an open redirect
+    return target if target.startswith("/") and not target.startswith("//") else "/editions"
+
+
+@router.post("/login")
+async def login(request: Request, db: Annotated[Database, Depends(database)]) -> Response:
+    """Check the credentials, set the session cookie, go back where the user was."""
+    form = await request.form()
+    username = text_field(form.get("username"), "username", 100)
+    password = form.get("password") if isinstance(form.get("password"), str) else ""
+    target = _safe_next(str(form.get("next") or "/editions"))
+    address = request.client.host if request.client else "unknown"
+    try:
+        with db.session() as s:
+            user = accounts.authenticate(s, username, str(password), address)
+            token = accounts.issue_token(user)
+    except (accounts.Unauthorized, accounts.TooManyAttempts) as exc:
+        if isinstance(exc, accounts.Unauthorized):
+            with db.session() as s:
+                accounts.note_attempt(s, username, address, False)
+        return page(
+            request, "login.html", status=exc.status, next=target, expired=False, error=exc.message
+        )
+    with db.session() as s:
+        accounts.note_attempt(s, username, address, True)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=accounts.TOKEN_AGE
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[Csrf])
+def logout() -> Response:
+    """Sign out."""
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+def _me(s: Any, actor: Actor) -> dict[str, Any]:
+    user = s.get(User, actor.user_id)
+    return {
+        "username": actor.username,
+        "name": user.display_name if user else actor.username,
+        "clearance": level_name(actor.clearance),
+        "admin": actor.is_admin,
+    }
+
+
+@router.get("/editions")
+def editions(request: Request, actor: PageActor, s: PageSession) -> Response:
+    """The editions this user may see."""
+    rows = [(e, role) for e, role in visible_editions(s, actor)]
+    return page(request, "editions.html", me=_me(s, actor), editions=rows, level_name=level_name)
+
+
+def _picture(request: Request, s: Any, actor: Actor, edition_id: int) -> dict[str, Any]:
+    """The risk picture's context: assessment, diagram spec with filters, heat map, interests."""
+    from natrisk.report.diagram import diagram_spec
+    from natrisk.report.document import report_context
+    from natrisk.services.sensitivity import run_sensitivity
+
+    q = request.query_params
+    method = q.get("method") or "weighted-sum"
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}")
+    edition, role = edition_for(s, actor, edition_id)
+    profile = q.get("profile") or None
+    a = assessment_for(s, actor, edition_id, method, profile)
+    lang = request.query_params.get("lang") or request.cookies.get("natrisk_lang") or "en"
+    lang = lang if lang in ("en", "nl") else "en"
+    theme, interest = q.get("theme") or "", q.get("interest") or ""
+    data = a.to_json()
+    keep = {
+        r["id"]
+        for r in data["scenarios"]
+        if (not theme or r["theme"] == theme)
+        and (not interest or r["interests"].get(interest, "X") != "X")
+    }
+    sens = (
+        run_sensitivity(a.table, a.settings, samples=1000, seed=0) if q.get("uncertainty") else None
+    )
+    spec = diagram_spec(a, sens, lang, link=f"/editions/{edition_id}/scenarios/", only=keep)
+    spec["width"] = "container"
+    ctx = report_context(a, sens, lang)
+    ctx["scenarios"] = [r for r in ctx["scenarios"] if r["id"] in keep]
+    fw = a.table.framework
+    return {
+        "edition": edition,
+        "role": role,
+        "spec": json.dumps(spec),
+        "ctx": ctx,
+        "fw": fw,
+        "method": method,
+        "profile": a.settings.profile,
+        "theme": theme,
+        "interest": interest,
+        "uncertainty": bool(q.get("uncertainty")),
+        "methods": METHODS,
+        "profiles": list(fw.weights.profiles),
+        "themes": sorted({r["theme"] for r in data["scenarios"]}),
+        "shown": len(keep),
+        "transitions": TRANSITIONS.get(edition.status, ()),
+        "can_transition": allows(role, "transition"),
+        "can_invite": allows(role, "invite"),
+        "level_name": level_name,
+        "roles": ROLES,
+    }
+
+
+@router.get("/editions/{edition_id}")
+def picture(request: Request, edition_id: int, actor: PageActor, s: PageSession) -> Response:
+    """The risk picture: diagram, heat map, each interest's view, workflow."""
+    ctx = _picture(request, s, actor, edition_id)
+    if request.headers.get("hx-request"):
+        return page(request, "_picture.html", **ctx)
+    return page(request, "picture.html", me=_me(s, actor), **ctx)
+
+
+@router.post("/editions/{edition_id}/transition", dependencies=[Csrf])
+async def transition(
+    request: Request, edition_id: int, actor: PageActor, s: PageSession
+) -> Response:
+    """Move the edition along the workflow."""
+    form = await request.form()
+    workspace.transition(
+        s,
+        actor,
+        edition_id,
+        text_field(form.get("to"), "to", 20, True),
+        text_field(form.get("reason"), "reason", 5000),
+    )
+    return RedirectResponse(f"/editions/{edition_id}", status_code=303)
+
+
+def _scenario_ctx(s: Any, actor: Actor, edition_id: int, slug: str) -> dict[str, Any]:
+    from natrisk.services.scoring import resolve
+
+    edition, role = edition_for(s, actor, edition_id)
+    rec = scenario_for(s, actor, edition, slug)
+    fw = workspace.framework_of(s, edition)
+    scen = workspace.scenario_of(rec, actor.clearance)
+    assert scen is not None
+    book = editing._probe_book(edition, scen)
+    table = resolve(book, fw)
+    ids = fw.impact_classes.ids
+    stored = {x.criterion: x for x in rec.scores}
+    rows = []
+    for j, crit in enumerate(fw.criteria):
+        score = scen.impacts.get(crit.id)
+        lo, hi = int(table.low[0, j]), int(table.high[0, j])
+        rows.append(
+            {
+                "crit": crit,
+                "score": score,
+                "version": stored[crit.id].version if crit.id in stored else 0,
+                "withheld": crit.id in stored
+                and stored[crit.id].rationale_classification > actor.clearance,
+                "klass": ids[lo] if lo == hi else f"{ids[lo]}-{ids[hi]}",
+                "history": editing.score_history(s, actor, edition_id, slug, crit.id),
+            }
+        )
+    invited = review.is_invited(s, actor, rec)
+    return {
+        "edition": edition,
+        "role": role,
+        "rec": rec,
+        "scen": scen,
+        "fw": fw,
+        "rows": rows,
+        "ids": ids,
+        "can_edit": allows(role, "edit") and edition.status in ("draft", "review"),
+        "can_comment": allows(role, "comment"),
+        "can_judge": role == "expert" and invited,
+        "comments": review.comments(s, actor, edition_id, slug),
+        "judgements": review.session_summary(s, actor, edition_id, slug),
+        "level_name": level_name,
+    }
+
+
+@router.get("/editions/{edition_id}/scenarios/{slug}")
+def scenario(
+    request: Request, edition_id: int, slug: str, actor: PageActor, s: PageSession
+) -> Response:
+    """A scenario: description, likelihood, each score beside the framework's scale."""
+    return page(
+        request, "scenario.html", me=_me(s, actor), **_scenario_ctx(s, actor, edition_id, slug)
+    )
+
+
+def _score_value(form: Any) -> dict[str, Any]:
+    """The score a form describes: a class (or range), a quantity (or min-max), or axes."""
+    value: dict[str, Any] = {}
+    klass = text_field(form.get("class"), "class", 20)
+    low, high = (
+        text_field(form.get("min"), "minimum", 50),
+        text_field(form.get("max"), "maximum", 50),
+    )
+    if klass:
+        value["class"] = klass
+    elif low:
+        try:
+            q = {"min": float(low), "max": float(high or low)}
+        except ValueError as exc:
+            raise InputError(f"the quantity must be a number, not {low!r} / {high!r}") from exc
+        value["quantity"] = q
+    else:
+        raise InputError("give a class (such as C or B-C) or a quantity")
+    value["rationale"] = text_field(form.get("rationale"), "rationale")
+    value["sources"] = [
+        line.strip()
+        for line in text_field(form.get("sources"), "sources").splitlines()
+        if line.strip()
+    ]
+    return value
+
+
+@router.post("/editions/{edition_id}/scenarios/{slug}/scores/{criterion}", dependencies=[Csrf])
+async def save_score(
+    request: Request, edition_id: int, slug: str, criterion: str, actor: PageActor, s: PageSession
+) -> Response:
+    """Save one score; a stale version gives the conflict message instead of overwriting."""
+    form = await request.form()
+    try:
+        version = int(str(form.get("version") or "0"))
+        editing.set_score(
+            s,
+            actor,
+            edition_id,
+            slug,
+            criterion,
+            _score_value(form),
+            version,
+            text_field(form.get("reason"), "reason", 5000),
+        )
+    except (NatriskError, ValueError) as exc:
+        s.rollback()
+        status = getattr(exc, "status", 400)
+        message = exc.message if isinstance(exc, NatriskError) else "the version must be a number"
+        problems = exc.problems if isinstance(exc, WorkbookError) else []
+        return page(
+            request,
+            "_message.html",
+            status=200 if request.headers.get("hx-request") else status,
+            kind="conflict" if status == 409 else "error",
+            message=message,
+            problems=problems,
+        )
+    return RedirectResponse(
+        f"/editions/{edition_id}/scenarios/{slug}#c-{criterion}",
+        status_code=303,
+        headers={"HX-Redirect": f"/editions/{edition_id}/scenarios/{slug}#c-{criterion}"},
+    )
+
+
+@router.get("/editions/{edition_id}/classify/{criterion}")
+def classify(
+    request: Request,
+    edition_id: int,
+    criterion: str,
+    actor: PageActor,
+    s: PageSession,
+    quantity: str = "",
+    quantity_max: str = "",
+) -> Response:
+    """The class a quantity falls in (shown live while an analyst types)."""
+    from natrisk.domain.edition import Score
+    from natrisk.method.classes import point_class, support
+    from natrisk.services.scoring import _Resolver
+
+    edition, _ = edition_for(s, actor, edition_id)
+    fw = workspace.framework_of(s, edition)
+    crit = fw.criterion(criterion)
+    text = ""
+    try:
+        low = float(quantity)
+        high = float(quantity_max or quantity)
+        if crit is not None and crit.type == "quantity" and 0 <= low <= high:
+            resolver = _Resolver(fw, "")
+            dist = resolver.cell(
+                "", crit, Score.model_validate({"quantity": {"min": low, "max": high}}), ""
+            )
+            if dist is not None:
+                ids = fw.impact_classes.ids
+                lo, hi = support(dist)
+                text = ids[int(point_class(dist))] + (
+                    f" ({ids[int(lo)]}-{ids[int(hi)]})" if lo != hi else ""
+                )
+    except ValueError:
+        text = ""
+    return page(request, "_classified.html", text=text)
+
+
+@router.post("/editions/{edition_id}/scenarios/{slug}/comments", dependencies=[Csrf])
+async def comment(
+    request: Request, edition_id: int, slug: str, actor: PageActor, s: PageSession
+) -> Response:
+    """Add a review comment."""
+    form = await request.form()
+    review.add_comment(
+        s,
+        actor,
+        edition_id,
+        slug,
+        text_field(form.get("body"), "comment", 20000, True),
+        text_field(form.get("criterion"), "criterion", 50) or None,
+        None,
+    )
+    return RedirectResponse(f"/editions/{edition_id}/scenarios/{slug}#comments", status_code=303)
+
+
+@router.post("/editions/{edition_id}/scenarios/{slug}/judgements/{criterion}", dependencies=[Csrf])
+async def judge(
+    request: Request, edition_id: int, slug: str, criterion: str, actor: PageActor, s: PageSession
+) -> Response:
+    """An invited expert's judgement."""
+    form = await request.form()
+    review.judge(
+        s,
+        actor,
+        edition_id,
+        slug,
+        criterion,
+        text_field(form.get("class"), "class", 20, True),
+        text_field(form.get("rationale"), "rationale"),
+    )
+    return RedirectResponse(f"/editions/{edition_id}/scenarios/{slug}#judgements", status_code=303)
+
+
+@router.post("/editions/{edition_id}/invitations", dependencies=[Csrf])
+async def invite(request: Request, edition_id: int, actor: PageActor, s: PageSession) -> Response:
+    """Invite experts (by username) to scenarios; gives them the expert role if they have none."""
+    form = await request.form()
+    slugs = [x for x in form.getlist("scenario") if isinstance(x, str)]
+    if not slugs:
+        raise InputError("choose at least one scenario")
+    for name in text_field(form.get("experts"), "experts", 2000, True).replace(",", " ").split():
+        edition, _ = edition_for(s, actor, edition_id, "invite")
+        accounts.ensure_role(s, actor, edition_id, name, "expert")
+        review.invite(s, actor, edition_id, name, slugs)
+    return RedirectResponse(f"/editions/{edition_id}?invited=1", status_code=303)
+
+
+@router.get("/editions/{edition_id}/sensitivity")
+def sensitivity_page(
+    request: Request, edition_id: int, actor: PageActor, s: PageSession, run: int = 0
+) -> Response:
+    """Start a sensitivity run and watch it."""
+    edition, role = edition_for(s, actor, edition_id)
+    state = runs.get(s, actor, run) if run else None
+    return page(
+        request,
+        "sensitivity.html",
+        me=_me(s, actor),
+        edition=edition,
+        role=role,
+        run=state,
+        methods=METHODS,
+        profiles=list(workspace.framework_of(s, edition).weights.profiles),
+    )
+
+
+@router.post("/editions/{edition_id}/sensitivity", dependencies=[Csrf])
+async def start_sensitivity(
+    request: Request,
+    edition_id: int,
+    actor: PageActor,
+    s: PageSession,
+    db: Annotated[Database, Depends(database)],
+) -> Response:
+    """Queue a run; the page polls its progress."""
+    form = await request.form()
+    try:
+        samples = int(str(form.get("samples") or "10000"))
+    except ValueError as exc:
+        raise InputError("the number of samples must be a whole number") from exc
+    if not 100 <= samples <= 1_000_000:
+        raise InputError("the number of samples must lie between 100 and 1,000,000")
+    method = text_field(form.get("method"), "method", 20) or "weighted-sum"
+    params = {
+        "samples": samples,
+        "seed": 0,
+        "method": method,
+        "profile": form.get("profile") or None,
+        "weight_mode": text_field(form.get("weight_mode"), "weights", 10) or "around",
+    }
+    if params["weight_mode"] not in ("fixed", "around", "across"):
+        raise InputError("unknown weight mode")
+    run = runs.start(db, s, actor, edition_id, params)
+    s.commit()
+    runs.launch(db, run.id)
+    return RedirectResponse(f"/editions/{edition_id}/sensitivity?run={run.id}", status_code=303)
+
+
+@router.get("/runs/{run_id}")
+def run_fragment(request: Request, run_id: int, actor: PageActor, s: PageSession) -> Response:
+    """A run's progress or result (polled by the sensitivity page)."""
+    state = runs.get(s, actor, run_id)
+    rec = s.get(SensitivityRun, run_id)
+    return page(request, "_run.html", run=state, edition_id=rec.edition_id if rec else 0)
+
+
+@router.get("/editions/{edition_id}/diff")
+def diff_page(
+    request: Request, edition_id: int, actor: PageActor, s: PageSession, to: int = 0
+) -> Response:
+    """The difference to another edition: arrows on the risk diagram and a table."""
+    from natrisk.services.diff import diff_editions
+
+    edition, role = edition_for(s, actor, edition_id)
+    others = [(e, r) for e, r in visible_editions(s, actor) if e.id != edition_id]
+    result = diff_editions(s, actor, edition_id, to) if to else None
+    spec = json.dumps(_arrows_spec(result)) if result else None
+    return page(
+        request,
+        "diff.html",
+        me=_me(s, actor),
+        edition=edition,
+        others=others,
+        diff=result,
+        spec=spec,
+        to=to,
+    )
+
+
+def _arrows_spec(result: dict[str, Any]) -> dict[str, Any]:
+    """Where each scenario moved: one arrow per moved scenario (likelihood x impact)."""
+    rows = [
+        {
+            "id": m["id"],
+            "x": m["position"]["from"][0],
+            "y": m["position"]["from"][1],
+            "x2": m["position"]["to"][0],
+            "y2": m["position"]["to"][1],
+        }
+        for m in result["moved"]
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "width": "container",
+        "height": 360,
+        "data": {"values": rows},
+        "layer": [
+            {
+                "mark": {"type": "rule", "color": "#555"},
+                "encoding": {
+                    "x": {
+                        "field": "x",
+                        "type": "quantitative",
+                        "title": "likelihood",
+                        "scale": {"domain": [0.5, 5.5]},
+                    },
+                    "y": {
+                        "field": "y",
+                        "type": "quantitative",
+                        "title": "impact",
+                        "scale": {"type": "symlog"},
+                    },
+                    "x2": {"field": "x2"},
+                    "y2": {"field": "y2"},
+                },
+            },
+            {
+                "mark": {
+                    "type": "point",
+                    "shape": "triangle",
+                    "filled": True,
+                    "size": 70,
+                    "color": "#b00020",
+                },
+                "encoding": {
+                    "x": {"field": "x2", "type": "quantitative"},
+                    "y": {"field": "y2", "type": "quantitative"},
+                    "tooltip": [{"field": "id"}],
+                },
+            },
+            {
+                "mark": {"type": "point", "color": "#555"},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative"},
+                    "y": {"field": "y", "type": "quantitative"},
+                },
+            },
+        ],
+    }
+
+
+@router.get("/import")
+def import_form(request: Request, actor: PageActor, s: PageSession) -> Response:
+    """Upload a workbook."""
+    return page(request, "import.html", me=_me(s, actor), problems=[], error=None)
+
+
+@router.post("/import", dependencies=[Csrf])
+async def import_upload(request: Request, actor: PageActor, s: PageSession) -> Response:
+    """Import an uploaded workbook; every problem shown, nothing stored if anything is wrong."""
+    import tempfile
+    from pathlib import Path
+
+    from natrisk.io.workbook import load_workbook
+
+    form = await request.form()
+    upload = form.get("file")
+    error, problems = None, []
+    try:
+        if not actor.is_admin:
+            raise InputError("only administrators import editions")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            raise InputError("choose a workbook file (.yaml, .json or .xlsx)")
+        suffix = Path(upload.filename).suffix.lower()
+        if suffix not in (".yaml", ".yml", ".json", ".xlsx"):
+            raise InputError("the file must be .yaml, .json or .xlsx")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(await upload.read())
+            book = load_workbook(path)
+            edition = workspace.import_workbook(s, None, book, actor)
+        return RedirectResponse(f"/editions/{edition.id}", status_code=303)
+    except WorkbookError as exc:
+        s.rollback()
+        error, problems = exc.message, exc.problems
+    except NatriskError as exc:
+        s.rollback()
+        error = exc.message
+    return page(
+        request, "import.html", status=400, me=_me(s, actor), problems=problems, error=error
+    )
+
+
+@router.get("/editions/{edition_id}/public.zip")
+def public_zip(edition_id: int, actor: PageActor, s: PageSession) -> Response:
+    """The public edition as a zip (coordinators; adopted or published editions)."""
+    import io
+    import zipfile
+
+    from natrisk.services.publishing import public_files
+
+    edition, files = public_files(s, actor, edition_id, samples=2000)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(f"{edition.slug}-public/{name}", data)
+    headers = {"Content-Disposition": f'attachment; filename="{edition.slug}-public.zip"'}
+    return Response(buf.getvalue(), media_type="application/zip", headers=headers)

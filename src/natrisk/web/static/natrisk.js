@@ -1,0 +1,20 @@
+// Draws every Vega-Lite spec on the page (and again after an HTMX swap).
+(function () {
+  "use strict";
+  function draw(root) {
+    (root || document).querySelectorAll("script.vl-spec").forEach(function (script) {
+      var target = document.getElementById(script.dataset.target);
+      if (!target || typeof vegaEmbed === "undefined") { return; }
+      var spec = JSON.parse(script.textContent);
+      vegaEmbed(target, spec, {
+        actions: { export: true, source: false, compiled: false, editor: false },
+        loader: { target: "_self" },
+        renderer: "svg",
+        tooltip: { theme: "light" }
+      }).then(function () { target.dataset.ready = "true"; })
+        .catch(function (err) { target.textContent = "The diagram could not be drawn: " + err; });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
+})();
