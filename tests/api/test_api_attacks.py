@@ -154,8 +154,11 @@ def test_a_wrong_value_is_400_with_located_problems(world: World) -> None:
 OVER = MAX_BODY + 1024 * 1024
 
 
-async def _chunks(total: int, size: int = 1024 * 1024) -> AsyncIterator[bytes]:
-    sent = 0
+async def _chunks(total: int, size: int = 1024 * 1024, head: bytes = b"") -> AsyncIterator[bytes]:
+    # ``head`` starts the body validly (a multipart part), so only its size is wrong
+    if head:
+        yield head
+    sent = len(head)
     while sent < total:
         n = min(size, total - sent)
         yield b"x" * n
@@ -195,8 +198,13 @@ def test_a_streamed_oversized_body_without_length_is_413(world: World) -> None:
         content_type = (
             "multipart/form-data; boundary=xyz" if path.endswith("upload") else "application/json"
         )
+        head = (
+            b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="big.yaml"\r\n\r\n'
+            if path.endswith("upload")
+            else b""
+        )
         r = caller.request(
-            method, path, content=_chunks(OVER), headers={"content-type": content_type}
+            method, path, content=_chunks(OVER, head=head), headers={"content-type": content_type}
         )
         assert "content-length" not in r.request.headers
         assert r.status_code == 413, (

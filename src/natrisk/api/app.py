@@ -46,18 +46,29 @@ class BodyLimit:
             await self._refuse(send)
             return
         seen = 0
+        too_large = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise _TooLarge
+                too_large = True  # stop the app reading; it will see a disconnected client
+                return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: Message) -> None:
+            if not too_large:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
+            await self.app(scope, limited, guarded)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
@@ -65,10 +76,6 @@ class BodyLimit:
             error_body(413, "PayloadTooLarge", f"request body over {self.limit // 1048576} MB"), 413
         )
         await response({"type": "http"}, _empty_receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 async def _empty_receive() -> Message:
@@ -103,7 +110,9 @@ def create_app(db: Database | None = None) -> FastAPI:
         return JSONResponse(error_body(status, type(exc).__name__, exc.message, problems), status)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith("/api"):
+            return error_page(request, NatriskError("the address or form is not valid"), 404)
         problems = [
             {
                 "file": "",
@@ -121,6 +130,13 @@ def create_app(db: Database | None = None) -> FastAPI:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if not request.url.path.startswith(("/api", "/static", "/docs", "/openapi")):
             return error_page(request, NatriskError(str(exc.detail)), exc.status_code)
+        if exc.status_code == 413:
+            return JSONResponse(error_body(413, "PayloadTooLarge", str(exc.detail)), 413)
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # a body that is not even text (e.g. not UTF-8) is invalid JSON like any other
+            return JSONResponse(
+                error_body(422, "ValidationError", "the request body is not valid JSON"), 422
+            )
         return JSONResponse(
             error_body(exc.status_code, "HTTPError", str(exc.detail)), exc.status_code
         )

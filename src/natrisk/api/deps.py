@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from natrisk.services.access import Actor, Forbidden
@@ -56,3 +56,7 @@ def actor(
 
 SessionDep = Annotated[Session, Depends(session)]
 ActorDep = Annotated[Actor, Depends(actor)]
+
+# ids in paths: whole numbers the database can hold (a larger one is a 422, not a crash)
+Id = Annotated[int, Path(ge=-(2**31), le=2**31 - 1)]
+OptionalId = Annotated[int, Query(ge=0, le=2**31 - 1)]

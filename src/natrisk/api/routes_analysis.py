@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from natrisk.api.deps import ActorDep, SessionDep, database
+from natrisk.api.deps import ActorDep, Id, SessionDep, database
 from natrisk.errors import InputError
 from natrisk.security import level_name
 from natrisk.services import audit, runs
@@ -37,9 +37,7 @@ class RunRequest(BaseModel):
     weight_mode: str = Field(default="around", pattern="^(fixed|around|across)$")
 
 
-def _assessment(
-    s: Any, actor: Any, edition_id: int, method: str, profile: str | None
-) -> Assessment:
+def _assessment(s: Any, actor: Any, edition_id: Id, method: str, profile: str | None) -> Assessment:
     return assessment_for(s, actor, edition_id, method, profile)
 
 
@@ -53,7 +51,7 @@ def _assessment(
     },
 )
 def assessment(
-    edition_id: int,
+    edition_id: Id,
     actor: ActorDep,
     s: SessionDep,
     method: str = "weighted-sum",
@@ -66,7 +64,7 @@ def assessment(
 
 @router.get("/editions/{edition_id}/diagram.{fmt}")
 def diagram(
-    edition_id: int,
+    edition_id: Id,
     fmt: str,
     actor: ActorDep,
     s: SessionDep,
@@ -89,7 +87,7 @@ def diagram(
 
 @router.post("/editions/{edition_id}/sensitivity", status_code=202)
 def start_run(
-    edition_id: int,
+    edition_id: Id,
     body: RunRequest,
     actor: ActorDep,
     s: SessionDep,
@@ -103,14 +101,14 @@ def start_run(
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: int, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+def get_run(run_id: Id, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """A sensitivity run: status, progress (0..1), and its stored result when done."""
     return runs.get(s, actor, run_id)
 
 
 @router.get("/editions/{edition_id}/report.{fmt}")
 def report(
-    edition_id: int,
+    edition_id: Id,
     fmt: str,
     actor: ActorDep,
     s: SessionDep,

@@ -10,9 +10,9 @@ from fastapi import APIRouter, File, Header, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from natrisk.api.deps import ActorDep, SessionDep
+from natrisk.api.deps import ActorDep, Id, SessionDep
 from natrisk.errors import InputError
-from natrisk.io.workbook import dump_workbook, parse_workbook
+from natrisk.io.workbook import dump_workbook, load_upload, parse_workbook
 from natrisk.security import level_name
 from natrisk.services import editing, review, workspace
 from natrisk.services.access import Actor, Forbidden, edition_for, scenario_for, visible_editions
@@ -68,7 +68,6 @@ def edition_json(e: Edition, role: str, visible: int | None = None) -> dict[str,
         "framework": e.framework_id,
         "status": e.status,
         "classification": level_name(e.classification),
-        "version": e.version,
         "parent": e.parent_id,
         "your_role": role,
     }
@@ -100,6 +99,11 @@ def scenario_json(rec: ScenarioRecord, clearance: int) -> dict[str, Any]:
     }
 
 
+def _visible(edition: Edition, actor: Actor) -> int:
+    """How many of the edition's scenarios the actor may see (never the hidden ones)."""
+    return sum(1 for r in edition.scenarios if r.classification <= actor.clearance)
+
+
 def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
         raise Forbidden("only administrators create editions")
@@ -117,7 +121,7 @@ def create_edition(workbook: dict[str, Any], actor: ActorDep, s: SessionDep) -> 
     _require_admin(actor)
     book = parse_workbook(workbook, {}, "request body")
     edition = workspace.import_workbook(s, None, book, actor)
-    return edition_json(edition, "coordinator", len(edition.scenarios))
+    return edition_json(edition, "coordinator", _visible(edition, actor))
 
 
 @router.post("/upload", status_code=201)
@@ -125,24 +129,14 @@ async def upload_edition(
     actor: ActorDep, s: SessionDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     """Import a workbook file (.yaml, .json or .xlsx) as a new draft edition."""
-    import tempfile
-
-    from natrisk.io.workbook import load_workbook
-
     _require_admin(actor)
-    suffix = Path(file.filename or "upload.yaml").suffix.lower()
-    if suffix not in (".yaml", ".yml", ".json", ".xlsx"):
-        raise InputError("upload a .yaml, .json or .xlsx workbook")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(await file.read())
-        book = load_workbook(path)
+    book = load_upload(await file.read(), Path(file.filename or "upload.yaml").name)
     edition = workspace.import_workbook(s, None, book, actor)
-    return edition_json(edition, "coordinator", len(edition.scenarios))
+    return edition_json(edition, "coordinator", _visible(edition, actor))
 
 
 @router.get("/{edition_id}")
-def get_edition(edition_id: int, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+def get_edition(edition_id: Id, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """One edition's header and the number of scenarios you may see."""
     e, role = edition_for(s, actor, edition_id)
     visible = sum(1 for r in e.scenarios if r.classification <= actor.clearance)
@@ -150,7 +144,7 @@ def get_edition(edition_id: int, actor: ActorDep, s: SessionDep) -> dict[str, An
 
 
 @router.get("/{edition_id}/export")
-def export_edition(edition_id: int, actor: ActorDep, s: SessionDep, format: str = "json") -> Any:
+def export_edition(edition_id: Id, actor: ActorDep, s: SessionDep, format: str = "json") -> Any:
     """The edition as a workbook, holding only what your clearance allows."""
     e, _ = edition_for(s, actor, edition_id)
     book, notes = workspace.workbook_view(s, e, actor.clearance)
@@ -165,22 +159,22 @@ def export_edition(edition_id: int, actor: ActorDep, s: SessionDep, format: str 
 
 
 @router.post("/{edition_id}/transition")
-def transition(edition_id: int, body: Transition, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+def transition(edition_id: Id, body: Transition, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """Move the edition along draft -> review -> adopted -> published (coordinators)."""
     e = workspace.transition(s, actor, edition_id, body.to, body.reason)
     return edition_json(e, "coordinator")
 
 
 @router.post("/{edition_id}/copy", status_code=201)
-def copy(edition_id: int, body: CopyRequest, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+def copy(edition_id: Id, body: CopyRequest, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """Start the next cycle: a new draft edition copied from this one."""
     e = workspace.copy_edition(s, actor, edition_id, body.slug, body.title)
-    return edition_json(e, "coordinator", len(e.scenarios))
+    return edition_json(e, "coordinator", _visible(e, actor))
 
 
 @router.put("/{edition_id}/members/{username}")
 def set_member(
-    edition_id: int, username: str, body: RoleRequest, actor: ActorDep, s: SessionDep
+    edition_id: Id, username: str, body: RoleRequest, actor: ActorDep, s: SessionDep
 ) -> dict[str, str]:
     """Give a user of your organisation a role on the edition."""
     from natrisk.services.accounts import set_role
@@ -190,7 +184,7 @@ def set_member(
 
 
 @router.get("/{edition_id}/scenarios")
-def list_scenarios(edition_id: int, actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
+def list_scenarios(edition_id: Id, actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
     """The scenarios you may see, with their scores."""
     e, _ = edition_for(s, actor, edition_id)
     return [
@@ -201,7 +195,7 @@ def list_scenarios(edition_id: int, actor: ActorDep, s: SessionDep) -> list[dict
 
 
 @router.get("/{edition_id}/scenarios/{slug}")
-def get_scenario(edition_id: int, slug: str, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+def get_scenario(edition_id: Id, slug: str, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """One scenario with its scores."""
     e, _ = edition_for(s, actor, edition_id)
     return scenario_json(scenario_for(s, actor, e, slug), actor.clearance)
@@ -209,7 +203,7 @@ def get_scenario(edition_id: int, slug: str, actor: ActorDep, s: SessionDep) -> 
 
 @router.put("/{edition_id}/scenarios/{slug}/likelihood")
 def put_likelihood(
-    edition_id: int,
+    edition_id: Id,
     slug: str,
     body: Change,
     actor: ActorDep,
@@ -224,7 +218,7 @@ def put_likelihood(
 
 @router.put("/{edition_id}/scenarios/{slug}/scores/{criterion}")
 def put_score(
-    edition_id: int,
+    edition_id: Id,
     slug: str,
     criterion: str,
     body: Change,
@@ -252,21 +246,21 @@ def _version(if_match: str | None, body_version: int | None) -> int | None:
 
 @router.get("/{edition_id}/scenarios/{slug}/scores/{criterion}/history")
 def score_history(
-    edition_id: int, slug: str, criterion: str, actor: ActorDep, s: SessionDep
+    edition_id: Id, slug: str, criterion: str, actor: ActorDep, s: SessionDep
 ) -> list[dict[str, Any]]:
     """Every change to one score, from the audit trail."""
     return editing.score_history(s, actor, edition_id, slug, criterion)
 
 
 @router.post("/{edition_id}/invitations", status_code=201)
-def invite(edition_id: int, body: InviteRequest, actor: ActorDep, s: SessionDep) -> dict[str, int]:
+def invite(edition_id: Id, body: InviteRequest, actor: ActorDep, s: SessionDep) -> dict[str, int]:
     """Invite an expert to judge scenarios (coordinators)."""
     return {"invited": review.invite(s, actor, edition_id, body.expert, body.scenarios)}
 
 
 @router.put("/{edition_id}/scenarios/{slug}/judgements/{criterion}")
 def put_judgement(
-    edition_id: int,
+    edition_id: Id,
     slug: str,
     criterion: str,
     body: JudgementRequest,
@@ -279,14 +273,14 @@ def put_judgement(
 
 
 @router.get("/{edition_id}/scenarios/{slug}/judgements")
-def get_judgements(edition_id: int, slug: str, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
+def get_judgements(edition_id: Id, slug: str, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """Per criterion: the judgements, their spread and the combined range."""
     return review.session_summary(s, actor, edition_id, slug)
 
 
 @router.post("/{edition_id}/scenarios/{slug}/comments", status_code=201)
 def post_comment(
-    edition_id: int, slug: str, body: CommentRequest, actor: ActorDep, s: SessionDep
+    edition_id: Id, slug: str, body: CommentRequest, actor: ActorDep, s: SessionDep
 ) -> dict[str, Any]:
     """A review comment (reviewers, analysts, coordinators)."""
     c = review.add_comment(
@@ -296,16 +290,14 @@ def post_comment(
 
 
 @router.get("/{edition_id}/scenarios/{slug}/comments")
-def get_comments(
-    edition_id: int, slug: str, actor: ActorDep, s: SessionDep
-) -> list[dict[str, Any]]:
+def get_comments(edition_id: Id, slug: str, actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
     """The comments you may see."""
     return review.comments(s, actor, edition_id, slug)
 
 
 @router.get("/{edition_id}/diff/{other_id}")
 def diff(
-    edition_id: int, other_id: int, actor: ActorDep, s: SessionDep, method: str = "weighted-sum"
+    edition_id: Id, other_id: Id, actor: ActorDep, s: SessionDep, method: str = "weighted-sum"
 ) -> dict[str, Any]:
     """What changed from this edition to the other one."""
     return diff_editions(s, actor, edition_id, other_id, method)

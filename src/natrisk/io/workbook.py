@@ -286,3 +286,23 @@ def write_workbook(book: Workbook, path: Path) -> None:
 
 
 __all__ = ["Score", "dump_workbook", "load_workbook", "parse_workbook", "write_workbook"]
+
+
+def load_upload(data: bytes, filename: str) -> Workbook:
+    """Read an uploaded workbook; problems name the uploaded file, not a server path."""
+    import dataclasses
+    import tempfile
+
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json", ".xlsx"):
+        msg = "upload a .yaml, .json or .xlsx workbook"
+        raise WorkbookError(f"{filename}: {msg}", [Problem(filename, "", "", msg)])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            return load_workbook(path)
+        except WorkbookError as exc:
+            exc.problems = [dataclasses.replace(p, file=filename) for p in exc.problems]
+            exc.message = exc.message.replace(str(path), filename)
+            raise

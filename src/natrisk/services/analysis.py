@@ -17,7 +17,7 @@ from natrisk.errors import InputError
 from natrisk.method.aggregation import METHODS
 from natrisk.services.access import Actor, edition_for
 from natrisk.services.assessment import Assessment, assess, resolve_settings
-from natrisk.services.workspace import framework_of, table_view
+from natrisk.services.workspace import cache_scope, framework_of, table_view
 
 _LOCK = threading.Lock()
 _RESULTS: OrderedDict[tuple[object, ...], Assessment] = OrderedDict()
@@ -37,7 +37,13 @@ def assessment_for(
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     edition, _ = edition_for(session, actor, edition_id)
-    key = (edition.id, edition.version, actor.clearance, method, profile)
+    scope = cache_scope(session)
+    if scope is None:  # this transaction has written: compute, do not cache
+        book, table = table_view(session, edition, actor.clearance)
+        return assess(
+            table, book, resolve_settings(framework_of(session, edition), method, profile)
+        )
+    key = (scope, edition.id, edition.version, actor.clearance, method, profile)
     with _LOCK:
         hit = _RESULTS.get(key)
         if hit is not None:
@@ -71,7 +77,9 @@ def assessment_json(
     """The assessment as JSON bytes, serialised once per edition version and view."""
     result = assessment_for(session, actor, edition_id, method, profile)
     edition, _ = edition_for(session, actor, edition_id)
-    key = (edition.id, edition.version, actor.clearance, method, profile)
+    key = (cache_scope(session), edition.id, edition.version, actor.clearance, method, profile)
+    if key[0] is None:
+        return json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
     with _LOCK:
         hit = _JSON.get(key)
     if hit is None:

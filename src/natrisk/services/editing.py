@@ -103,6 +103,7 @@ def set_score(
     if rec is not None and rec.rationale_classification > actor.clearance:
         raise NotFound(f"no score {cid!r} for scenario {slug!r}")
     old = _dump(score_of(rec, 10**6)) if rec is not None else None
+    old_level = rec.rationale_classification if rec is not None else 0
     revision = bump_revision(session, edition.id)
     if rec is None:
         rec = ScoreRecord(scenario_id=scen.id, criterion=cid, position=len(scen.scores))
@@ -110,7 +111,8 @@ def set_score(
     apply_score(rec, score)  # the mapper bumps the version, guarded by WHERE version = read
     rec.revision = revision
     _flush(session, f"score {slug}/{cid}")
-    level = max(scen.classification, rec.rationale_classification)
+    # the entry holds the old and the new grounds: it is as secret as the more secret of them
+    level = max(scen.classification, rec.rationale_classification, old_level)
     audit.record(
         session,
         actor.username,

@@ -104,7 +104,9 @@ def judge(
 
 
 def _class_range(ids: list[str], text: str) -> tuple[int, int]:
-    low, _, high = text.strip().partition("-")
+    low, dash, high = (part.strip() for part in text.strip().partition("-"))
+    if dash and not high:
+        raise InputError(f"range {text!r} has no upper class; write for example B-C")
     high = high or low
     if low not in ids or high not in ids:
         raise InputError(

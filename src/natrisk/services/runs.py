@@ -91,7 +91,10 @@ def get(session: Session, actor: Actor, run_id: int) -> dict[str, Any]:
     run = session.get(SensitivityRun, run_id)
     if run is None or run.clearance > actor.clearance:
         raise NotFound(f"no sensitivity run {run_id}")
-    edition_for(session, actor, run.edition_id)
+    try:
+        edition_for(session, actor, run.edition_id)
+    except NotFound as exc:  # answer exactly as for a run that does not exist
+        raise NotFound(f"no sensitivity run {run_id}") from exc
     return {
         "id": run.id,
         "edition": run.edition_id,

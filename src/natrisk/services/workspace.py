@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from natrisk.domain.edition import EditionInfo, Likelihood, Scenario, Score, Workbook
 from natrisk.domain.framework import Framework
-from natrisk.errors import WorkbookError
+from natrisk.errors import InputError, WorkbookError
 from natrisk.security import EDITABLE, TRANSITIONS, level_index, level_name
 from natrisk.services import audit
 from natrisk.services.access import Actor, Conflict, NotFound, edition_for
@@ -29,7 +30,7 @@ from natrisk.store.models import Edition, FrameworkRecord, Membership, ScenarioR
 WITHHELD = "[withheld: above your clearance]"
 _LOCK = threading.Lock()
 _FRAMEWORKS: dict[str, Framework] = {}
-_VIEWS: dict[tuple[int, int], _View] = {}
+_VIEWS: dict[tuple[str | None, int, int], _View] = {}
 
 
 def store_framework(session: Session, fw: Framework) -> FrameworkRecord:
@@ -62,8 +63,20 @@ def framework_of(session: Session, edition: Edition) -> Framework:
     return fw
 
 
+def cache_scope(session: Session) -> str | None:
+    """Which database a cached view belongs to; None when this transaction has written
+    (its view may yet be rolled back, so it must not be cached)."""
+    if session.info.get("wrote"):
+        return None
+    bind = session.get_bind()
+    return str(
+        bind.info.setdefault("natrisk_id", uuid.uuid4().hex) if hasattr(bind, "info") else id(bind)
+    )
+
+
 def bump_revision(session: Session, edition_id: int) -> int:
     """Count a change to an edition atomically; the new version (it keys every cached view)."""
+    session.info["wrote"] = True
     stmt = (
         update(Edition)
         .where(Edition.id == edition_id)
@@ -74,12 +87,23 @@ def bump_revision(session: Session, edition_id: int) -> int:
 
 
 def import_workbook(
-    session: Session, path: Path | None, book: Workbook, actor: Actor, reason: str = "import"
+    session: Session,
+    path: Path | None,
+    book: Workbook,
+    actor: Actor,
+    reason: str = "import",
+    copying: bool = False,
 ) -> Edition:
-    """Store a validated workbook as a new draft edition of the actor's organisation."""
+    """Store a validated workbook as a new draft edition of the actor's organisation.
+
+    ``copying`` is the next cycle's copy of a stored edition: it keeps material above the
+    copier's clearance (which they still cannot see) instead of refusing it.
+    """
     base = path.parent if path is not None else None
     fw = load_framework(book.edition.framework, base_dir=base)
     resolve(book, fw, str(path or "upload"))  # every problem is raised before anything is stored
+    if not copying:
+        _within_clearance(book, actor)
     store_framework(session, fw)
     exists = session.scalars(
         select(Edition).where(
@@ -121,6 +145,18 @@ def import_workbook(
         edition.classification,
     )
     return edition
+
+
+def _within_clearance(book: Workbook, actor: Actor) -> None:
+    """Nobody stores material classified above their own clearance."""
+    named = [book.edition.classification]
+    for scen in book.scenarios:
+        named.append(scen.classification)
+        named += [score.classification for score in scen.impacts.values()]
+    if max(level_index(n) for n in named) > actor.clearance:
+        raise InputError(
+            "the workbook holds material classified above your clearance; ask someone cleared for it"
+        )
 
 
 def _scenario_record(scen: Scenario, pos: int) -> ScenarioRecord:
@@ -266,9 +302,10 @@ def table_view(session: Session, edition: Edition, clearance: int) -> tuple[Work
     such as a scenario added or removed, rebuilds the view. Returned objects are shared and
     must not be modified.
     """
-    key = (edition.id, clearance)
+    scope = cache_scope(session)
+    key = (scope, edition.id, clearance)
     with _LOCK:
-        cached = _VIEWS.get(key)
+        cached = _VIEWS.get(key) if scope is not None else None
     if cached is not None and cached.version == edition.version:
         return cached.book, cached.table
     view = _patched(session, edition, clearance, cached) if cached is not None else None
@@ -281,6 +318,8 @@ def table_view(session: Session, edition: Edition, clearance: int) -> tuple[Work
             book,
             resolve(book, framework_of(session, edition), f"edition {edition.id}"),
         )
+    if scope is None:
+        return view.book, view.table
     with _LOCK:
         current = _VIEWS.get(key)
         if current is None or current.version <= view.version:
@@ -392,7 +431,7 @@ def copy_edition(session: Session, actor: Actor, edition_id: int, slug: str, tit
     book, _ = workbook_view(session, source, clearance=10**6)
     book.edition.id = slug
     book.edition.title = title
-    new = import_workbook(session, None, book, actor, reason=f"copy of edition {edition_id}")
+    new = import_workbook(session, None, book, actor, f"copy of edition {edition_id}", copying=True)
     new.parent_id = source.id
     new.classification = source.classification
     for rec_new, rec_old in zip(new.scenarios, source.scenarios, strict=True):

@@ -82,6 +82,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         raise OutputError(f"database migration failed: {exc}") from exc
 
 
+def _mark_written(session: Session, _context: Any) -> None:
+    # a session that has written may yet roll back: views it computes must not be cached
+    session.info["wrote"] = True
+
+
 class Database:
     """An engine and its session factory."""
 
@@ -90,6 +95,7 @@ class Database:
         if upgrade:
             migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "after_flush", _mark_written)
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, database
+from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, Id, OptionalId, database
 from natrisk.errors import InputError, NatriskError, WorkbookError
 from natrisk.method.aggregation import METHODS
 from natrisk.security import ROLES, TRANSITIONS, allows, level_name
@@ -95,7 +95,7 @@ def editions(request: Request, actor: PageActor, s: PageSession) -> Response:
     return page(request, "editions.html", me=_me(s, actor), editions=rows, level_name=level_name)
 
 
-def _picture(request: Request, s: Any, actor: Actor, edition_id: int) -> dict[str, Any]:
+def _picture(request: Request, s: Any, actor: Actor, edition_id: Id) -> dict[str, Any]:
     """The risk picture's context: assessment, diagram spec with filters, heat map, interests."""
     from natrisk.report.diagram import diagram_spec
     from natrisk.report.document import report_context
@@ -150,7 +150,7 @@ def _picture(request: Request, s: Any, actor: Actor, edition_id: int) -> dict[st
 
 
 @router.get("/editions/{edition_id}")
-def picture(request: Request, edition_id: int, actor: PageActor, s: PageSession) -> Response:
+def picture(request: Request, edition_id: Id, actor: PageActor, s: PageSession) -> Response:
     """The risk picture: diagram, heat map, each interest's view, workflow."""
     ctx = _picture(request, s, actor, edition_id)
     if request.headers.get("hx-request"):
@@ -160,7 +160,7 @@ def picture(request: Request, edition_id: int, actor: PageActor, s: PageSession)
 
 @router.post("/editions/{edition_id}/transition", dependencies=[Csrf])
 async def transition(
-    request: Request, edition_id: int, actor: PageActor, s: PageSession
+    request: Request, edition_id: Id, actor: PageActor, s: PageSession
 ) -> Response:
     """Move the edition along the workflow."""
     form = await request.form()
@@ -174,7 +174,7 @@ async def transition(
     return RedirectResponse(f"/editions/{edition_id}", status_code=303)
 
 
-def _scenario_ctx(s: Any, actor: Actor, edition_id: int, slug: str) -> dict[str, Any]:
+def _scenario_ctx(s: Any, actor: Actor, edition_id: Id, slug: str) -> dict[str, Any]:
     from natrisk.services.scoring import resolve
 
     edition, role = edition_for(s, actor, edition_id)
@@ -221,7 +221,7 @@ def _scenario_ctx(s: Any, actor: Actor, edition_id: int, slug: str) -> dict[str,
 
 @router.get("/editions/{edition_id}/scenarios/{slug}")
 def scenario(
-    request: Request, edition_id: int, slug: str, actor: PageActor, s: PageSession
+    request: Request, edition_id: Id, slug: str, actor: PageActor, s: PageSession
 ) -> Response:
     """A scenario: description, likelihood, each score beside the framework's scale."""
     return page(
@@ -258,7 +258,7 @@ def _score_value(form: Any) -> dict[str, Any]:
 
 @router.post("/editions/{edition_id}/scenarios/{slug}/scores/{criterion}", dependencies=[Csrf])
 async def save_score(
-    request: Request, edition_id: int, slug: str, criterion: str, actor: PageActor, s: PageSession
+    request: Request, edition_id: Id, slug: str, criterion: str, actor: PageActor, s: PageSession
 ) -> Response:
     """Save one score; a stale version gives the conflict message instead of overwriting."""
     form = await request.form()
@@ -297,7 +297,7 @@ async def save_score(
 @router.get("/editions/{edition_id}/classify/{criterion}")
 def classify(
     request: Request,
-    edition_id: int,
+    edition_id: Id,
     criterion: str,
     actor: PageActor,
     s: PageSession,
@@ -334,7 +334,7 @@ def classify(
 
 @router.post("/editions/{edition_id}/scenarios/{slug}/comments", dependencies=[Csrf])
 async def comment(
-    request: Request, edition_id: int, slug: str, actor: PageActor, s: PageSession
+    request: Request, edition_id: Id, slug: str, actor: PageActor, s: PageSession
 ) -> Response:
     """Add a review comment."""
     form = await request.form()
@@ -352,7 +352,7 @@ async def comment(
 
 @router.post("/editions/{edition_id}/scenarios/{slug}/judgements/{criterion}", dependencies=[Csrf])
 async def judge(
-    request: Request, edition_id: int, slug: str, criterion: str, actor: PageActor, s: PageSession
+    request: Request, edition_id: Id, slug: str, criterion: str, actor: PageActor, s: PageSession
 ) -> Response:
     """An invited expert's judgement."""
     form = await request.form()
@@ -369,7 +369,7 @@ async def judge(
 
 
 @router.post("/editions/{edition_id}/invitations", dependencies=[Csrf])
-async def invite(request: Request, edition_id: int, actor: PageActor, s: PageSession) -> Response:
+async def invite(request: Request, edition_id: Id, actor: PageActor, s: PageSession) -> Response:
     """Invite experts (by username) to scenarios; gives them the expert role if they have none."""
     form = await request.form()
     slugs = [x for x in form.getlist("scenario") if isinstance(x, str)]
@@ -384,7 +384,7 @@ async def invite(request: Request, edition_id: int, actor: PageActor, s: PageSes
 
 @router.get("/editions/{edition_id}/sensitivity")
 def sensitivity_page(
-    request: Request, edition_id: int, actor: PageActor, s: PageSession, run: int = 0
+    request: Request, edition_id: Id, actor: PageActor, s: PageSession, run: OptionalId = 0
 ) -> Response:
     """Start a sensitivity run and watch it."""
     edition, role = edition_for(s, actor, edition_id)
@@ -404,7 +404,7 @@ def sensitivity_page(
 @router.post("/editions/{edition_id}/sensitivity", dependencies=[Csrf])
 async def start_sensitivity(
     request: Request,
-    edition_id: int,
+    edition_id: Id,
     actor: PageActor,
     s: PageSession,
     db: Annotated[Database, Depends(database)],
@@ -434,7 +434,7 @@ async def start_sensitivity(
 
 
 @router.get("/runs/{run_id}")
-def run_fragment(request: Request, run_id: int, actor: PageActor, s: PageSession) -> Response:
+def run_fragment(request: Request, run_id: Id, actor: PageActor, s: PageSession) -> Response:
     """A run's progress or result (polled by the sensitivity page)."""
     state = runs.get(s, actor, run_id)
     rec = s.get(SensitivityRun, run_id)
@@ -443,7 +443,7 @@ def run_fragment(request: Request, run_id: int, actor: PageActor, s: PageSession
 
 @router.get("/editions/{edition_id}/diff")
 def diff_page(
-    request: Request, edition_id: int, actor: PageActor, s: PageSession, to: int = 0
+    request: Request, edition_id: Id, actor: PageActor, s: PageSession, to: OptionalId = 0
 ) -> Response:
     """The difference to another edition: arrows on the risk diagram and a table."""
     from natrisk.services.diff import diff_editions
@@ -535,10 +535,9 @@ def import_form(request: Request, actor: PageActor, s: PageSession) -> Response:
 @router.post("/import", dependencies=[Csrf])
 async def import_upload(request: Request, actor: PageActor, s: PageSession) -> Response:
     """Import an uploaded workbook; every problem shown, nothing stored if anything is wrong."""
-    import tempfile
     from pathlib import Path
 
-    from natrisk.io.workbook import load_workbook
+    from natrisk.io.workbook import load_upload
 
     form = await request.form()
     upload = form.get("file")
@@ -548,14 +547,8 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
             raise InputError("only administrators import editions")
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise InputError("choose a workbook file (.yaml, .json or .xlsx)")
-        suffix = Path(upload.filename).suffix.lower()
-        if suffix not in (".yaml", ".yml", ".json", ".xlsx"):
-            raise InputError("the file must be .yaml, .json or .xlsx")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(await upload.read())
-            book = load_workbook(path)
-            edition = workspace.import_workbook(s, None, book, actor)
+        book = load_upload(await upload.read(), Path(upload.filename).name)
+        edition = workspace.import_workbook(s, None, book, actor)
         return RedirectResponse(f"/editions/{edition.id}", status_code=303)
     except WorkbookError as exc:
         s.rollback()
@@ -569,7 +562,7 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
 
 
 @router.get("/editions/{edition_id}/public.zip")
-def public_zip(edition_id: int, actor: PageActor, s: PageSession) -> Response:
+def public_zip(edition_id: Id, actor: PageActor, s: PageSession) -> Response:
     """The public edition as a zip (coordinators; adopted or published editions)."""
     import io
     import zipfile
