@@ -160,8 +160,10 @@ def main() -> None:
         out = subprocess.run(
             [sys.executable, __file__, "--drive", f"http://127.0.0.1:{port}", "--duration", str(duration),
              "--readers", str(args.readers), "--writers", str(args.writers), "--scenarios", str(args.scenarios)],
-            capture_output=True, text=True, env=env, check=True,
+            capture_output=True, text=True, env=env,
         )
+        if out.returncode != 0:
+            raise SystemExit(f"the load driver failed:\n{out.stderr[-3000:]}")
         elapsed = time.perf_counter() - start
         result = json.loads(out.stdout.strip().splitlines()[-1])
     finally:

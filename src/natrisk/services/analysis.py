@@ -82,10 +82,17 @@ def assessment_json(
         return json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
     with _LOCK:
         hit = _JSON.get(key)
-    if hit is None:
-        hit = json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
+        if hit is not None:
+            return hit
+        flight = _FLIGHTS.setdefault(("json", *key), threading.Lock())
+    with flight:  # one request serialises, the others wait for its bytes
         with _LOCK:
-            _JSON[key] = hit
-            while len(_JSON) > CAPACITY:
-                _JSON.popitem(last=False)
+            hit = _JSON.get(key)
+        if hit is None:
+            hit = json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
+            with _LOCK:
+                _JSON[key] = hit
+                _FLIGHTS.pop(("json", *key), None)
+                while len(_JSON) > CAPACITY:
+                    _JSON.popitem(last=False)
     return hit
