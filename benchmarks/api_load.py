@@ -77,12 +77,15 @@ def set_up(url: str, n: int, writers: int) -> None:
         db.close()
 
 
-async def drive(base: str, duration: float, readers: int, writers: int, n: int) -> dict[str, object]:
+async def drive(
+    base: str, duration: float, readers: int, writers: int, n: int
+) -> dict[str, object]:
     """Run the clients; return latencies and errors."""
     import httpx
 
     limits = httpx.Limits(max_connections=readers + writers + 5)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
+
         async def token(user: str) -> str:
             r = await c.post("/api/login", json={"username": user, "password": PASSWORD})
             r.raise_for_status()
@@ -90,7 +93,9 @@ async def drive(base: str, duration: float, readers: int, writers: int, n: int) 
 
         read_token = await token("reader")
         write_tokens = [await token(f"analyst{i}") for i in range(writers)]
-        edition = (await c.get("/api/editions", headers={"Authorization": f"Bearer {read_token}"})).json()[0]["id"]
+        edition = (
+            await c.get("/api/editions", headers={"Authorization": f"Bearer {read_token}"})
+        ).json()[0]["id"]
         reads: list[float] = []
         writes: list[float] = []
         errors: list[str] = []
@@ -108,19 +113,24 @@ async def drive(base: str, duration: float, readers: int, writers: int, n: int) 
         async def writer(i: int) -> None:
             h = {"Authorization": f"Bearer {write_tokens[i]}"}
             k = 0
+            listing = await c.get(f"/api/editions/{edition}/scenarios", headers=h)
+            slug = listing.json()[i]["id"]  # each writer keeps to its own scenario
             while time.perf_counter() < stop:
-                slug = (await c.get(f"/api/editions/{edition}/scenarios", headers=h)).json()[i]["id"] if k == 0 else slug
                 t = time.perf_counter()
                 cur = (await c.get(f"/api/editions/{edition}/scenarios/{slug}", headers=h)).json()
                 version = cur["scores"].get("5.3", {}).get("version", 0)
                 body = {"value": "ABCD"[k % 4], "version": version, "reason": "load test"}
-                r = await c.put(f"/api/editions/{edition}/scenarios/{slug}/scores/5.3", headers=h, json=body)
+                r = await c.put(
+                    f"/api/editions/{edition}/scenarios/{slug}/scores/5.3", headers=h, json=body
+                )
                 writes.append(time.perf_counter() - t)
                 if r.status_code != 200:
                     errors.append(f"write {r.status_code} {r.text[:120]}")
                 k += 1
 
-        await asyncio.gather(*[reader() for _ in range(readers)], *[writer(i) for i in range(writers)])
+        await asyncio.gather(
+            *[reader() for _ in range(readers)], *[writer(i) for i in range(writers)]
+        )
         return {"reads": reads, "writes": writes, "errors": errors}
 
 
@@ -135,7 +145,9 @@ def main() -> None:
     args = parser.parse_args()
     duration = min(args.duration, 60.0)
     if args.drive:  # the second process
-        result = asyncio.run(drive(args.drive, duration, args.readers, args.writers, args.scenarios))
+        result = asyncio.run(
+            drive(args.drive, duration, args.readers, args.writers, args.scenarios)
+        )
         print(json.dumps(result))
         return
 
@@ -148,8 +160,12 @@ def main() -> None:
         set_up(url, args.scenarios, args.writers)
         port = _free_port()
         env = {**os.environ, "NATRISK_SECRET_KEY": "benchmark-secret", "NATRISK_DATABASE_URL": url}
-        server = subprocess.Popen([sys.executable, "-m", "natrisk", "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "natrisk", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         for _ in range(200):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -158,9 +174,23 @@ def main() -> None:
                 time.sleep(0.1)
         start = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, __file__, "--drive", f"http://127.0.0.1:{port}", "--duration", str(duration),
-             "--readers", str(args.readers), "--writers", str(args.writers), "--scenarios", str(args.scenarios)],
-            capture_output=True, text=True, env=env,
+            [
+                sys.executable,
+                __file__,
+                "--drive",
+                f"http://127.0.0.1:{port}",
+                "--duration",
+                str(duration),
+                "--readers",
+                str(args.readers),
+                "--writers",
+                str(args.writers),
+                "--scenarios",
+                str(args.scenarios),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
         )
         if out.returncode != 0:
             raise SystemExit(f"the load driver failed:\n{out.stderr[-3000:]}")
@@ -173,13 +203,20 @@ def main() -> None:
         cluster.close()
     reads = np.array(result["reads"]) * 1000
     writes = np.array(result["writes"]) * 1000
-    print(f"edition: {args.scenarios} scenarios; {args.readers} readers, {args.writers} writers, {duration:g} s, PostgreSQL")
+    print(
+        f"edition: {args.scenarios} scenarios; {args.readers} readers, {args.writers} writers, {duration:g} s, PostgreSQL"
+    )
     print(f"{'':10}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for name, lat in (("reads", reads), ("writes", writes)):
         if len(lat):
             p50, p95, p99 = np.percentile(lat, [50, 95, 99])
-            print(f"{name:10}{len(lat):>10}{len(lat) / elapsed:>9.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}")
-    print(f"errors: {len(result['errors'])}" + (f" (first: {result['errors'][0]})" if result["errors"] else ""))
+            print(
+                f"{name:10}{len(lat):>10}{len(lat) / elapsed:>9.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}"
+            )
+    print(
+        f"errors: {len(result['errors'])}"
+        + (f" (first: {result['errors'][0]})" if result["errors"] else "")
+    )
     target = len(reads) and np.percentile(reads, 95) < 150 and not result["errors"]
     print(f"target (reads p95 < 150 ms, 0 errors): {'met' if target else 'NOT met'}")
 
