@@ -39,6 +39,7 @@ def report_context(a: Assessment, s: Sensitivity | None, lang: str) -> dict[str,
     numbers = label_numbers(a)
     order = sorted(range(len(t.scenarios)), key=lambda i: numbers[i])
     sens = {row["id"]: row for row in s.to_json()["scenarios"]} if s is not None else {}
+    rows_json = a.to_json()["scenarios"]
     scenarios = []
     for i in order:
         scen = t.scenarios[i]
@@ -63,7 +64,7 @@ def report_context(a: Assessment, s: Sensitivity | None, lang: str) -> dict[str,
                 "description": scen.description,
                 "rank": int(a.ranks[i]),
                 "score": float(a.scores[i]),
-                "likelihood": a.to_json()["scenarios"][i]["likelihood_range"],
+                "likelihood": rows_json[i]["likelihood_range"],
                 "cells": cells,
                 "dominant": bool(a.dominant[i]),
                 "sens": sens.get(scen.id),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,7 +159,10 @@ def assess(table: ScoreTable, book: Workbook, settings: Settings) -> Assessment:
         if dominant_from is not None
         else np.zeros(len(table.scenarios), dtype=bool)
     )
-    return Assessment(book, table, settings, result.scores, result.ranks, interests, dominant)
+    token = {"token": uuid.uuid4().hex}  # names this result in caches of what is drawn from it
+    return Assessment(
+        book, table, settings, result.scores, result.ranks, interests, dominant, token
+    )
 
 
 def class_value_array(fw: Framework, settings: Settings) -> NDArray[np.float64]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -21,6 +22,8 @@ from natrisk.web.render import page
 from natrisk.web.session import PageActor, PageSession, check_csrf, text_field
 
 router = APIRouter(include_in_schema=False)
+_DRAWN: dict[tuple[Any, ...], dict[str, Any]] = {}
+_DRAWN_LOCK = threading.Lock()
 Csrf = Depends(check_csrf)
 
 
@@ -111,6 +114,18 @@ def _picture(request: Request, s: Any, actor: Actor, edition_id: Id) -> dict[str
     lang = request.query_params.get("lang") or request.cookies.get("natrisk_lang") or "en"
     lang = lang if lang in ("en", "nl") else "en"
     theme, interest = q.get("theme") or "", q.get("interest") or ""
+    cache_key = (a.extra["token"], lang, theme, interest, bool(q.get("uncertainty")), edition_id)
+    with _DRAWN_LOCK:
+        drawn = _DRAWN.get(cache_key)
+    if drawn is not None:
+        return {
+            **drawn,
+            "edition": edition,
+            "role": role,
+            "transitions": TRANSITIONS.get(edition.status, ()),
+            "can_transition": allows(role, "transition"),
+            "can_invite": allows(role, "invite"),
+        }
     data = a.to_json()
     keep = {
         r["id"]
@@ -126,9 +141,7 @@ def _picture(request: Request, s: Any, actor: Actor, edition_id: Id) -> dict[str
     ctx = report_context(a, sens, lang)
     ctx["scenarios"] = [r for r in ctx["scenarios"] if r["id"] in keep]
     fw = a.table.framework
-    return {
-        "edition": edition,
-        "role": role,
+    drawn = {
         "spec": json.dumps(spec),
         "ctx": ctx,
         "fw": fw,
@@ -141,11 +154,20 @@ def _picture(request: Request, s: Any, actor: Actor, edition_id: Id) -> dict[str
         "profiles": list(fw.weights.profiles),
         "themes": sorted({r["theme"] for r in data["scenarios"]}),
         "shown": len(keep),
+        "level_name": level_name,
+        "roles": ROLES,
+    }
+    with _DRAWN_LOCK:  # what is drawn from one assessment is drawn once
+        _DRAWN[cache_key] = drawn
+        while len(_DRAWN) > 64:
+            _DRAWN.pop(next(iter(_DRAWN)))
+    return {
+        **drawn,
+        "edition": edition,
+        "role": role,
         "transitions": TRANSITIONS.get(edition.status, ()),
         "can_transition": allows(role, "transition"),
         "can_invite": allows(role, "invite"),
-        "level_name": level_name,
-        "roles": ROLES,
     }
 
 
