@@ -130,8 +130,9 @@ async def upload_edition(
 ) -> dict[str, Any]:
     """Import a workbook file (.yaml, .json or .xlsx) as a new draft edition."""
     _require_admin(actor)
-    book = load_upload(await file.read(), Path(file.filename or "upload.yaml").name)
-    edition = workspace.import_workbook(s, None, book, actor)
+    name = Path(file.filename or "upload.yaml").name
+    book = load_upload(await file.read(), name)
+    edition = workspace.import_workbook(s, None, book, actor, name=name)
     return edition_json(edition, "coordinator", _visible(edition, actor))
 
 

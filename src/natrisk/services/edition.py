@@ -39,7 +39,7 @@ def open_edition(path: Path) -> OpenEdition:
         if isinstance(
             exc.partial, Workbook
         ):  # report the framework's findings on the valid part too
-            exc.problems += _framework_problems(exc.partial, path)
+            exc.problems += framework_problems(exc.partial, path)
             exc.message = f"{path}: {len(exc.problems)} problem(s)"
         raise
     try:
@@ -51,7 +51,8 @@ def open_edition(path: Path) -> OpenEdition:
     return OpenEdition(path, book, framework, resolve(book, framework, str(path)))
 
 
-def _framework_problems(book: Workbook, path: Path) -> list[Problem]:
+def framework_problems(book: Workbook, path: Path) -> list[Problem]:
+    """The framework's findings on the valid part of an invalid workbook."""
     try:
         framework = load_framework(book.edition.framework, base_dir=path.parent)
         resolve(book, framework, str(path))

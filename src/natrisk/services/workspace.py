@@ -93,6 +93,7 @@ def import_workbook(
     actor: Actor,
     reason: str = "import",
     copying: bool = False,
+    name: str | None = None,
 ) -> Edition:
     """Store a validated workbook as a new draft edition of the actor's organisation.
 
@@ -101,7 +102,9 @@ def import_workbook(
     """
     base = path.parent if path is not None else None
     fw = load_framework(book.edition.framework, base_dir=base)
-    resolve(book, fw, str(path or "upload"))  # every problem is raised before anything is stored
+    resolve(
+        book, fw, str(path) if path is not None else (name or "upload")
+    )  # every problem is raised before anything is stored
     if not copying:
         _within_clearance(book, actor)
     store_framework(session, fw)

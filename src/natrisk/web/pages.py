@@ -10,12 +10,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, Id, OptionalId, database
+from natrisk.domain.edition import Workbook
 from natrisk.errors import InputError, NatriskError, WorkbookError
 from natrisk.method.aggregation import METHODS
 from natrisk.security import ROLES, TRANSITIONS, allows, level_name
 from natrisk.services import accounts, editing, review, runs, workspace
 from natrisk.services.access import Actor, edition_for, scenario_for, visible_editions
 from natrisk.services.analysis import assessment_for
+from natrisk.services.edition import framework_problems
 from natrisk.store.database import Database
 from natrisk.store.models import SensitivityRun, User
 from natrisk.web.render import page
@@ -40,8 +42,14 @@ def login_form(request: Request, next: str = "/editions", expired: int = 0) -> R
 
 
 def _safe_next(target: str) -> str:
-    # only paths on this site: never an open redirect
-    return target if target.startswith("/") and not target.startswith("//") else "/editions"
+    """A path on this site to return to (a full URL keeps only its path): never an open redirect."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(target)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        return "/editions"
+    return path if path.startswith("/") and not path.startswith("//") else "/editions"
 
 
 @router.post("/login")
@@ -309,11 +317,10 @@ async def save_score(
             message=message,
             problems=problems,
         )
-    return RedirectResponse(
-        f"/editions/{edition_id}/scenarios/{slug}#c-{criterion}",
-        status_code=303,
-        headers={"HX-Redirect": f"/editions/{edition_id}/scenarios/{slug}#c-{criterion}"},
-    )
+    target = f"/editions/{edition_id}/scenarios/{slug}#c-{criterion}"
+    if request.headers.get("hx-request"):  # htmx follows a 303 itself: tell it to navigate
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/editions/{edition_id}/classify/{criterion}")
@@ -563,6 +570,7 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
 
     form = await request.form()
     upload = form.get("file")
+    me = _me(s, actor)  # read before any rollback closes the transaction
     error, problems = None, []
     try:
         if not actor.is_admin:
@@ -570,17 +578,18 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise InputError("choose a workbook file (.yaml, .json or .xlsx)")
         book = load_upload(await upload.read(), Path(upload.filename).name)
-        edition = workspace.import_workbook(s, None, book, actor)
+        edition = workspace.import_workbook(s, None, book, actor, name=Path(upload.filename).name)
         return RedirectResponse(f"/editions/{edition.id}", status_code=303)
     except WorkbookError as exc:
         s.rollback()
+        if isinstance(exc.partial, Workbook) and upload is not None and not isinstance(upload, str):
+            exc.problems += framework_problems(exc.partial, Path(upload.filename or "upload"))
+            exc.message = f"{upload.filename}: {len(exc.problems)} problem(s)"
         error, problems = exc.message, exc.problems
     except NatriskError as exc:
         s.rollback()
         error = exc.message
-    return page(
-        request, "import.html", status=400, me=_me(s, actor), problems=problems, error=error
-    )
+    return page(request, "import.html", status=400, me=me, problems=problems, error=error)
 
 
 @router.get("/editions/{edition_id}/public.zip")
