@@ -26,6 +26,7 @@ from natrisk.web.session import PageActor, PageSession, check_csrf, text_field
 router = APIRouter(include_in_schema=False)
 _DRAWN: dict[tuple[Any, ...], dict[str, Any]] = {}
 _DRAWN_LOCK = threading.Lock()
+HEAT_ROWS = 100  # rows of the heat map on the page (the highest ranked); the rest on request
 Csrf = Depends(check_csrf)
 
 
@@ -130,6 +131,7 @@ def _picture(request: Request, s: Any, actor: Actor, edition_id: Id) -> dict[str
             **drawn,
             "edition": edition,
             "role": role,
+            "heat_rows": 10**6 if q.get("heat") == "all" else HEAT_ROWS,
             "transitions": TRANSITIONS.get(edition.status, ()),
             "can_transition": allows(role, "transition"),
             "can_invite": allows(role, "invite"),
@@ -173,6 +175,7 @@ def _picture(request: Request, s: Any, actor: Actor, edition_id: Id) -> dict[str
         **drawn,
         "edition": edition,
         "role": role,
+        "heat_rows": 10**6 if q.get("heat") == "all" else HEAT_ROWS,
         "transitions": TRANSITIONS.get(edition.status, ()),
         "can_transition": allows(role, "transition"),
         "can_invite": allows(role, "invite"),

@@ -6,10 +6,13 @@
       var target = document.getElementById(script.dataset.target);
       if (!target || typeof vegaEmbed === "undefined") { return; }
       var spec = JSON.parse(script.textContent);
+      // SVG keeps every point in the page's accessibility tree; past a few hundred points
+      // the canvas draws many times faster, and the heat map below lists every scenario
+      var rows = (spec.datasets && spec.datasets.scenarios) ? spec.datasets.scenarios.length : 0;
       vegaEmbed(target, spec, {
         actions: { export: true, source: false, compiled: false, editor: false },
         loader: { target: "_self" },
-        renderer: "svg",
+        renderer: rows > 200 ? "canvas" : "svg",
         tooltip: { theme: "light" }
       }).then(function () { target.dataset.ready = "true"; })
         .catch(function (err) { target.textContent = "The diagram could not be drawn: " + err; });
