@@ -127,15 +127,7 @@ def _picture(request: Request, s: Any, actor: Actor, edition_id: Id) -> dict[str
     with _DRAWN_LOCK:
         drawn = _DRAWN.get(cache_key)
     if drawn is not None:
-        return {
-            **drawn,
-            "edition": edition,
-            "role": role,
-            "heat_rows": 10**6 if q.get("heat") == "all" else HEAT_ROWS,
-            "transitions": TRANSITIONS.get(edition.status, ()),
-            "can_transition": allows(role, "transition"),
-            "can_invite": allows(role, "invite"),
-        }
+        return _with_viewer(drawn, edition, role, q.get("heat") == "all")
     data = a.to_json()
     keep = {
         r["id"]
@@ -171,11 +163,16 @@ def _picture(request: Request, s: Any, actor: Actor, edition_id: Id) -> dict[str
         _DRAWN[cache_key] = drawn
         while len(_DRAWN) > 64:
             _DRAWN.pop(next(iter(_DRAWN)))
+    return _with_viewer(drawn, edition, role, q.get("heat") == "all")
+
+
+def _with_viewer(drawn: dict[str, Any], edition: Any, role: str, all_rows: bool) -> dict[str, Any]:
+    """The shared drawing plus what depends on who is looking (role, workflow state)."""
     return {
         **drawn,
         "edition": edition,
         "role": role,
-        "heat_rows": 10**6 if q.get("heat") == "all" else HEAT_ROWS,
+        "heat_rows": 10**6 if all_rows else HEAT_ROWS,
         "transitions": TRANSITIONS.get(edition.status, ()),
         "can_transition": allows(role, "transition"),
         "can_invite": allows(role, "invite"),
