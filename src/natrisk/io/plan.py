@@ -1,0 +1,117 @@
+"""Plan files: phases 2 and 3 in YAML or JSON (format natrisk-plan/1).
+
+Like workbooks, reading gathers every problem (shape and references) before raising one
+WorkbookError whose problems name file, line and the plan part they concern.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from natrisk.domain.plan import EditionFacts, Loc, Plan, plan_problems
+from natrisk.errors import Problem, WorkbookError
+from natrisk.io.workbook import Locator, _is_internal, _locate, _too_deep, read_raw
+
+_PARTS = {
+    "security_issues": "security issue",
+    "tasks": "task",
+    "capabilities": "capability",
+    "weighings": "weighing",
+    "strategies": "strategy",
+    "measures": "measure",
+    "reports": "report",
+    "calendar": "event",
+}
+
+
+def load_plan(path: Path, edition: EditionFacts | None = None) -> Plan:
+    """Read a plan file and check its references (and, given an edition, its scenarios)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+        msg = "a plan is a .yaml, .yml or .json file"
+        raise WorkbookError(f"{path}: {msg}", [Problem(str(path), "", "", msg)])
+    raw, where = read_raw(path)
+    return parse_plan(raw, where, str(path), edition)
+
+
+def parse_plan(raw: Any, where: Locator, name: str, edition: EditionFacts | None = None) -> Plan:
+    """Validate plain data as a plan; raise one WorkbookError listing every problem."""
+    if not isinstance(raw, dict):
+        msg = "a plan is a mapping with keys format, plan, security_issues, tasks, ..."
+        raise WorkbookError(f"{name}: not a plan", [Problem(name, "", "", msg)])
+    try:
+        plan = Plan.model_validate(raw)
+    except RecursionError as exc:
+        raise _too_deep(name, exc) from exc
+    except ValidationError as exc:
+        problems = [_problem(tuple(e["loc"]), _message(e), raw, where, name) for e in exc.errors()]
+        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems) from exc
+    found = plan_problems(plan, edition)
+    if found:
+        problems = [_problem(loc, msg, raw, where, name) for loc, msg in found]
+        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+    return plan
+
+
+def _message(err: Any) -> str:
+    if err["type"] == "missing":
+        return "required field is missing"
+    if err["type"] == "extra_forbidden":
+        return "unknown field; check its spelling"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _problem(loc: Loc, message: str, raw: dict[str, Any], where: Locator, name: str) -> Problem:
+    subject, rest = "", loc
+    if len(loc) >= 2 and loc[0] in _PARTS and isinstance(loc[1], int):
+        items = raw.get(str(loc[0])) or []
+        item = items[loc[1]] if loc[1] < len(items) else None
+        ident = None
+        if isinstance(item, dict):
+            ident = item.get("id") or item.get("issue") or item.get("title")
+        subject = (
+            f"{_PARTS[str(loc[0])]} {ident}" if ident else f"{_PARTS[str(loc[0])]} #{loc[1] + 1}"
+        )
+        rest = loc[2:]
+    field = ".".join(str(p) for p in rest if not _is_internal(p))
+    place = ", ".join(p for p in (_locate(loc, where), subject) if p)
+    return Problem(name, place, field, message)
+
+
+def dump_plan(plan: Plan) -> dict[str, Any]:
+    """The plan as plain data in canonical form (defaults left out)."""
+    data = plan.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data = {"format": plan.format, **data}
+    return _short_texts(data)
+
+
+def _short_texts(value: Any) -> Any:
+    # a text that reads the same in both languages is written once
+    if isinstance(value, dict):
+        if set(value) == {"en", "nl"} and value["en"] == value["nl"]:
+            return value["en"]
+        return {k: _short_texts(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short_texts(v) for v in value]
+    return value
+
+
+def plan_text(plan: Plan, suffix: str = ".yaml") -> str:
+    """The plan as YAML or JSON text."""
+    data = dump_plan(plan)
+    if suffix.lower() == ".json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_plan(plan: Plan, path: Path) -> None:
+    """Write a plan as YAML or JSON, by the file's extension, replacing the file atomically."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(plan_text(plan, path.suffix), encoding="utf-8")
+    tmp.replace(path)
