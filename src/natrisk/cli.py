@@ -597,3 +597,9 @@ def serve(
             err.print(message, highlight=False)
         err.print(f"serving on http://{host}:{port} (API documentation at /docs)")
         uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+
+
+from natrisk.cli_plan import follow_app, plan_app  # noqa: E402  (they use the helpers above)
+
+app.add_typer(plan_app, name="plan")
+app.add_typer(follow_app, name="follow")

@@ -244,3 +244,86 @@ def render(spec: dict[str, Any], fmt: str) -> bytes:
     except Exception as exc:  # vl-convert raises plain ValueError/RuntimeError
         raise OutputError(f"could not render the risk diagram as {fmt}: {exc}") from exc
     raise OutputError(f"unknown diagram format {fmt!r}; choose svg, png or pdf")
+
+
+def target_spec(
+    rows: list[dict[str, Any]], assessment: Assessment, lang: str = "en", link: str | None = None
+) -> dict[str, Any]:
+    """The risk diagram with arrows: each targeted scenario from where it is to its target.
+
+    ``rows`` are ``Positions.rows()`` of the targeted scenarios (current, achieved, target).
+    """
+    _ = translator(lang)
+    fw = assessment.table.framework
+    n_lik = len(fw.likelihood.classes)
+    data = []
+    for r in rows:
+        cur, tgt = r["current"], r["target"]
+        data.append(
+            {
+                "id": r["id"],
+                "title": r["title"],
+                "theme": fw.theme_name(r["theme"], lang),
+                "x": cur["x"],
+                "y": cur["impact"],
+                "x2": tgt["x"],
+                "y2": tgt["impact"],
+                "now": f"{cur['likelihood']} / {cur['impact']:.3g}",
+                "goal": f"{tgt['likelihood']} / {tgt['impact']:.3g}",
+                **({"href": f"{link}{r['id']}"} if link else {}),
+            }
+        )
+    tick_expr = (
+        " : ".join(
+            f"datum.value == {i + 1} ? '{c.id} {c.label.get(lang)}'"
+            for i, c in enumerate(fw.likelihood.classes)
+        )
+        + " : ''"
+    )
+    scale = alt.Scale(domain=[0.5, n_lik + 0.5], nice=False)
+    axis = alt.Axis(values=list(range(1, n_lik + 1)), labelExpr=tick_expr, grid=False, labelAngle=0)
+    x_title = _("Likelihood (over {years} years)").format(years=f"{fw.likelihood.horizon_years:g}")
+    yscale = (
+        alt.Scale(type="symlog", constant=1)
+        if assessment.settings.method == "weighted-sum"
+        else alt.Scale()
+    )
+    x = alt.X("x:Q", title=x_title, scale=scale, axis=axis)
+    y = alt.Y("y:Q", title=_("Impact score"), scale=yscale)
+    x2 = alt.X("x2:Q", scale=scale, axis=axis, title=x_title)
+    y2 = alt.Y("y2:Q", scale=yscale, title=_("Impact score"))
+    color = alt.Color("theme:N", title=_("Theme"), legend=alt.Legend(orient="bottom", columns=3))
+    tooltip = [
+        alt.Tooltip("title:N", title=_("Scenario")),
+        alt.Tooltip("now:N", title=_("Now")),
+        alt.Tooltip("goal:N", title=_("Target")),
+    ]
+    base = alt.Chart(alt.Data(name="moves"))
+    arrows = base.mark_rule(strokeWidth=2, opacity=0.7).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q", color=color
+    )
+    heads = base.mark_point(shape="triangle-down", size=70, filled=True, opacity=0.9).encode(
+        x=x2, y=y2, color=color, tooltip=tooltip
+    )
+    now = base.mark_point(filled=True, size=80, opacity=0.9).encode(
+        x=x,
+        y=y,
+        color=color,
+        tooltip=tooltip,
+        **({"href": alt.Href("href:N")} if link else {}),
+    )
+    chart = (
+        (arrows + heads + now)
+        .properties(
+            width=640,
+            height=380,
+            title=alt.Title(
+                _("Target risk"),
+                subtitle=_("From each scenario's position now (dot) to its target (triangle)"),
+            ),
+        )
+        .configure_view(stroke="#999999")
+    )
+    spec = chart.to_dict(validate=False)
+    spec.setdefault("datasets", {})["moves"] = data
+    return spec
