@@ -544,7 +544,13 @@ def follow_calendar(
             )
             return
         table = Table("due", "status", "kind", "title")
-        colours = {"late": "red", "due": "yellow", "done": "green", "upcoming": ""}
+        colours = {
+            "late": "red",
+            "due": "yellow",
+            "done": "green",
+            "upcoming": "",
+            "unrecorded": "dim",
+        }
         for r in rows:
             st = (
                 f"[{colours[r['status']]}]{r['status']}[/]" if colours[r["status"]] else r["status"]

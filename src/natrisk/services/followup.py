@@ -142,6 +142,7 @@ def cycle_events(plan: Plan, today: dt.date) -> list[dict[str, Any]]:
     """The calendar: the cycle's own events, recorded events and milestones, with status."""
     recorded = list(plan.calendar)
     events: list[Event] = []
+    expected: list[Event] = []
     strat = current_strategy(plan)
     if strat is not None:
         for ev in _derived(strat):
@@ -149,12 +150,13 @@ def cycle_events(plan: Plan, today: dt.date) -> list[dict[str, Any]]:
                 (r for r in recorded if r.kind == ev.kind and abs((r.due - ev.due).days) <= 92),
                 None,
             )
-            if match is not None:
-                recorded.remove(match)
-                ev = ev.model_copy(
-                    update={"title": match.title, "due": match.due, "done": match.done}
-                )
-            events.append(ev)
+            if match is None:
+                expected.append(ev)
+                continue
+            recorded.remove(match)
+            events.append(
+                ev.model_copy(update={"title": match.title, "due": match.due, "done": match.done})
+            )
     events += recorded
     for m in plan.measures:
         for ms in m.milestones:
@@ -169,6 +171,17 @@ def cycle_events(plan: Plan, today: dt.date) -> list[dict[str, Any]]:
             "status": _status(e, today),
         }
         for e in events
+    ]
+    # the cadence's own events that nobody recorded: past ones are 'not recorded', not late
+    rows += [
+        {
+            "kind": e.kind,
+            "title": e.title,
+            "due": e.due,
+            "done": None,
+            "status": "unrecorded" if e.due < today else _status(e, today),
+        }
+        for e in expected
     ]
     rows.sort(key=lambda r: (r["due"], r["kind"], r["title"]))
     return rows
