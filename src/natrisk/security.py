@@ -49,7 +49,7 @@ def level_name(index: int) -> str:
     return names[min(max(index, 0), len(names) - 1)]
 
 
-ROLES = ("reader", "reviewer", "expert", "analyst", "coordinator", "administrator")
+ROLES = ("reader", "reviewer", "expert", "contributor", "analyst", "coordinator", "administrator")
 
 # permission -> roles that hold it
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -60,6 +60,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "invite": frozenset({"coordinator", "administrator"}),
     "transition": frozenset({"coordinator", "administrator"}),
     "manage": frozenset({"coordinator", "administrator"}),
+    # measures of a plan: contributors and analysts only those their own organisation owns
+    "measure": frozenset({"contributor", "analyst", "coordinator", "administrator"}),
+    "measure-any": frozenset({"coordinator", "administrator"}),
 }
 
 

@@ -32,6 +32,8 @@ TABLES = {
     "audit_head",
     "sensitivity_runs",
     "login_attempts",
+    "plans",
+    "measures",
 }
 
 

@@ -38,6 +38,6 @@ def test_upgrade_from_first_schema_keeps_data(db_url):
         with db.engine.connect() as conn:
             row = conn.execute(text("SELECT slug, version, revision FROM scenarios")).one()
             assert tuple(row) == ("s", 3, 0)
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     finally:
         db.close()

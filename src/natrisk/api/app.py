@@ -84,8 +84,8 @@ async def _empty_receive() -> Message:
 
 def create_app(db: Database | None = None) -> FastAPI:
     """The natrisk API on a database (the default database when none is given)."""
-    from natrisk.api import routes_accounts, routes_analysis, routes_editions
-    from natrisk.web import pages
+    from natrisk.api import routes_accounts, routes_analysis, routes_editions, routes_plans
+    from natrisk.web import pages, plan_pages
     from natrisk.web.render import error_page
     from natrisk.web.session import SignInRequired, login_url
 
@@ -151,7 +151,9 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(routes_accounts.router)
     app.include_router(routes_editions.router)
     app.include_router(routes_analysis.router)
+    app.include_router(routes_plans.router)
     app.include_router(pages.router)
+    app.include_router(plan_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimitMiddleware)
     return app

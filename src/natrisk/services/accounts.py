@@ -162,7 +162,9 @@ def set_role(
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or user.organisation_id != edition.organisation_id:
+    # a ministry's contributor may work on another organisation's plan (its own measures only)
+    foreign_ok = role == "contributor"
+    if user is None or (user.organisation_id != edition.organisation_id and not foreign_ok):
         raise NotFound(f"no user {username!r} in this organisation")
     member = session.get(Membership, (user.id, edition.id))
     if member is None:

@@ -15,7 +15,10 @@ from natrisk.services.workspace import import_workbook
 from natrisk.store.database import Database
 from natrisk.store.models import User
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "nl-2026.yaml"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+EXAMPLE = EXAMPLES / "nl-2026.yaml"
+BASELINE = EXAMPLES / "nl-2023.yaml"  # the picture the example strategy started from
+PLAN = EXAMPLES / "nl-plan-2026.yaml"
 
 
 def bootstrap(db: Database) -> str | None:
@@ -39,6 +42,15 @@ def bootstrap(db: Database) -> str | None:
                 s, EXAMPLE, load_workbook(EXAMPLE), Actor.of(user), "bundled example"
             )
             imported = f" and imported the bundled example as edition {edition.id}"
+            actor = Actor.of(user)
+            if BASELINE.exists():
+                import_workbook(s, BASELINE, load_workbook(BASELINE), actor, "bundled example")
+            if PLAN.exists():
+                from natrisk.io.plan import load_plan
+                from natrisk.services.plan_store import import_plan
+
+                plan = import_plan(s, actor, edition.id, load_plan(PLAN))
+                imported += f" with its plan {plan.id}"
     return (
         f"first start: created administrator 'admin' with password {password!r}{imported}. "
         "Change it, or create your own accounts with: natrisk users add"

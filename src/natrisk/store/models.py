@@ -210,3 +210,36 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class PlanRecord(Base):
+    """A plan (phases 2 and 3) working from one edition; its structure is one checked document."""
+
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("edition_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # the plan without its measures
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MeasureRecord(Base):
+    """A measure of a plan: a row of its own, since each ministry writes its own measures."""
+
+    __tablename__ = "measures"
+    __table_args__ = (UniqueConstraint("plan_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    slug: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    owner: Mapped[str] = mapped_column(String(100), index=True)  # organisation slug
+    line: Mapped[str] = mapped_column(String(100))
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}

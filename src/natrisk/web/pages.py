@@ -182,10 +182,13 @@ def _with_viewer(drawn: dict[str, Any], edition: Any, role: str, all_rows: bool)
 @router.get("/editions/{edition_id}")
 def picture(request: Request, edition_id: Id, actor: PageActor, s: PageSession) -> Response:
     """The risk picture: diagram, heat map, each interest's view, workflow."""
+    from natrisk.services.plan_store import plans_of
+
     ctx = _picture(request, s, actor, edition_id)
     if request.headers.get("hx-request"):
         return page(request, "_picture.html", **ctx)
-    return page(request, "picture.html", me=_me(s, actor), **ctx)
+    plans = plans_of(s, actor, edition_id)
+    return page(request, "picture.html", me=_me(s, actor), plans=plans, **ctx)
 
 
 @router.post("/editions/{edition_id}/transition", dependencies=[Csrf])
