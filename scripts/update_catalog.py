@@ -20,6 +20,17 @@ DYNAMIC = [
     "draft", "review", "adopted", "published",  # edition statuses
     "reader", "reviewer", "expert", "analyst", "coordinator", "administrator",  # roles
     "queued", "running", "done", "failed",  # sensitivity runs
+    # capability plan (web/templates/{plan,capability,issue,coverage,calendar,measure}.html,
+    # report/templates/progress.html): data values shown through _(x)
+    "people", "material", "knowledge", "skills", "procedures",  # capability dimensions
+    "pro-action", "prevention", "preparation", "response", "aftercare",  # chain phases
+    "national", "regional", "private", "international",  # capability owners
+    "policy", "legislation", "practical",  # instruments
+    "planned", "stalled", "cancelled",  # measure statuses (running, done above)
+    "late", "due", "upcoming", "unrecorded",  # calendar statuses (done above)
+    "risk-assessment", "horizon-scan", "cabinet", "midterm-review", "next-strategy",
+    "milestone", "custom",  # calendar event kinds
+    "contributor",  # role
 ]
 
 

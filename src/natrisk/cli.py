@@ -398,7 +398,7 @@ def main(
         raise typer.Exit(0)
 
 
-db_app = typer.Typer(
+db_app: typer.Typer = typer.Typer(
     help="Move editions between workbook files and the shared database.", no_args_is_help=True
 )
 users_app = typer.Typer(help="Accounts of the shared system.", no_args_is_help=True)

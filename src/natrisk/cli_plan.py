@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from natrisk.cli import Lang, _edges, _print_json, err, out
+from natrisk.cli import DatabaseOpt, Lang, UserOpt, _actor, _edges, _print_json, db_app, err, out
 
 plan_app = typer.Typer(
     help="Capabilities-based planning: gaps, duplications, coverage, weighing.",
@@ -608,3 +608,48 @@ def follow_report(
         files = write_review(op, baseline, out_dir, lang.value, pdf, _today(today))
         for f in files:
             err.print(f"wrote {f}")
+
+
+@db_app.command("import-plan")
+def db_import_plan(
+    plan: PlanArg,
+    edition_id: Annotated[
+        int, typer.Option("--edition-id", help="Id of the stored edition it works from.")
+    ],
+    user: UserOpt,
+    database: DatabaseOpt = None,
+) -> None:
+    """Import a plan file for a stored edition, in one transaction (all or nothing).
+
+    Example: natrisk db import-plan examples/nl-plan-2026.yaml --edition-id 1 --user admin
+    """
+    from natrisk.io.plan import load_plan
+    from natrisk.services.plan_store import import_plan
+    from natrisk.store.database import Database
+
+    with _edges():
+        p = load_plan(plan)
+        with Database(database).session() as s:
+            rec = import_plan(s, _actor(s, user), edition_id, p)
+            err.print(f"imported plan {rec.slug!r} as id {rec.id} ({len(p.measures)} measures)")
+
+
+@db_app.command("export-plan")
+def db_export_plan(
+    plan_id: Annotated[int, typer.Argument(help="Plan id.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Plan file to write (.yaml or .json).")],
+    user: UserOpt,
+    database: DatabaseOpt = None,
+) -> None:
+    """Write a stored plan as a plan file, holding only what the user may see.
+
+    Example: natrisk db export-plan 1 --out plan.yaml --user admin
+    """
+    from natrisk.services.plan_store import export_plan
+    from natrisk.store.database import Database
+
+    with _edges():
+        with Database(database).session() as s:
+            p = export_plan(s, _actor(s, user), plan_id)
+        _save(p, out_file)
+        err.print(f"wrote {out_file}")

@@ -330,10 +330,23 @@ def test_milestone_on_the_first_day_is_fine(tmp_path: Path) -> None:
 
 def test_unknown_dimension(tmp_path: Path) -> None:
     text = changed("{people: 2, material: 4}", "{people: 2, morale: 4}")
-    problems = refused(write(tmp_path, text))
-    p = one(problems, field="scenarios.blackout")
-    assert p.where == f"line {line_of(text, 'morale')}, task t-water"
+    (p,) = refused(write(tmp_path, text))
+    assert p.field.startswith("scenarios")
+    assert p.where.endswith(", task t-water") and p.where.startswith("line ")
     assert "unknown dimension morale" in p.message and "procedures" in p.message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: Task.scenarios validates the whole mapping in one before-validator, so an "
+    "unknown dimension is reported at field 'scenarios' (the line of 'scenarios:') and not "
+    "at the scenario that holds it (field 'scenarios.blackout', its own line)",
+)
+def test_unknown_dimension_names_the_scenario(tmp_path: Path) -> None:
+    text = changed("{people: 2, material: 4}", "{people: 2, morale: 4}")
+    (p,) = refused(write(tmp_path, text))
+    assert p.field == "scenarios.blackout"
+    assert p.where == f"line {line_of(text, 'morale')}, task t-water"
 
 
 def test_unknown_dimension_in_current(tmp_path: Path) -> None:
@@ -388,7 +401,8 @@ def test_weighing_twice(tmp_path: Path) -> None:
     text = changed("strategies:\n", second + "strategies:\n")
     p = one(refused(write(tmp_path, text)), message="weighed twice")
     assert p.field == "issue" and "weighing si-water" in p.where
-    assert p.where.startswith(f"line {text.splitlines().index('  - issue: si-water', 60) + 1},")
+    first, second_ = (k + 1 for k, ln in enumerate(text.splitlines()) if ln == "  - issue: si-water")
+    assert p.where.startswith(f"line {second_},")
 
 
 def test_weighing_answer_is_yes_or_no(tmp_path: Path) -> None:
@@ -701,7 +715,7 @@ def test_round_trip_of_generated_plans(tmp_path: Path, plan: Plan) -> None:
     strict=True,
     reason="BUG: plan_text writes a text such as '1e5' unquoted (PyYAML thinks it is a string) "
     "but natrisk's YAML loader reads it back as the float 100000.0, so write_plan then "
-    "load_plan fails: 'plan.title: Input should be a valid dictionary or instance of Text'",
+    "load_plan fails: 'measures.0.title: Input should be a valid string'",
 )
 @pytest.mark.parametrize("text", ["1e5", "2E-3", "+1e10"])
 def test_round_trip_of_a_text_that_looks_like_a_float(tmp_path: Path, text: str) -> None:
