@@ -29,12 +29,23 @@ $(VENDOR)/.stamp: js/package.json js/package-lock.json
 
 assets: $(VENDOR)/.stamp
 
+PLAN := examples/nl-plan-2026.yaml
+
 demo: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/natrisk validate examples/nl-2026.yaml
 	$(BIN)/natrisk assess examples/nl-2026.yaml --out out --samples 20000
 	$(BIN)/natrisk report examples/nl-2026.yaml --out out/nl --format pdf --lang nl --samples 20000
 	$(BIN)/natrisk sensitivity examples/nl-2026.yaml --samples 20000 --seed 1
+	$(BIN)/natrisk plan validate $(PLAN) --edition examples/nl-2026.yaml
+	$(BIN)/natrisk plan gaps $(PLAN) --edition examples/nl-2026.yaml --top 10
+	$(BIN)/natrisk plan duplications $(PLAN) --edition examples/nl-2026.yaml
+	$(BIN)/natrisk plan issues $(PLAN) --edition examples/nl-2026.yaml
+	$(BIN)/natrisk follow measures $(PLAN) --edition examples/nl-2026.yaml
+	$(BIN)/natrisk follow calendar $(PLAN) --edition examples/nl-2026.yaml --open
+	$(BIN)/natrisk follow report $(PLAN) --edition examples/nl-2026.yaml --baseline examples/nl-2023.yaml --out out/review
+	$(BIN)/natrisk follow report $(PLAN) --edition examples/nl-2026.yaml --baseline examples/nl-2023.yaml --out out/nl/review --lang nl
 	@echo "The risk picture is in out/ (English) and out/nl/ (Dutch): risk-picture-*.pdf, risk-diagram.svg/png, results.json/csv"
+	@echo "The progress report (midterm-review form) is in out/review/ and out/nl/review/: review.pdf, review.html"
 
 test: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/ruff check src tests benchmarks scripts
