@@ -34,7 +34,9 @@ class Cluster:
     def __init__(self) -> None:
         bindir = _bindir()
         if bindir is None:
-            raise RuntimeError("PostgreSQL is not installed; `make test` installs it (Debian package postgresql)")
+            raise RuntimeError(
+                "PostgreSQL is not installed; `make test` installs it (Debian package postgresql)"
+            )
         self.bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="natrisk-pg-"))
         self.data = self.root / "data"
@@ -43,10 +45,29 @@ class Cluster:
         if self.as_user:
             pw = pwd.getpwnam(self.as_user)
             os.chown(self.root, pw.pw_uid, pw.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", "natrisk", "--auth=trust", "-E", "UTF8", "--no-sync")
         self._run(
-            "pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "60", "start",
-            "-o", f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=200",
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "natrisk",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+            "-o",
+            f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=200",
         )
         self.databases = 0
 

@@ -236,7 +236,9 @@ def _yes_no(value: str) -> bool:
         return True
     if v in ("no", "n", "false", "nee"):
         return False
-    raise typer.BadParameter(f"{value!r}: answer yes or no")
+    from natrisk.errors import OptionError
+
+    raise OptionError(f"{value!r}: answer yes or no")
 
 
 @plan_app.command("weigh")
@@ -368,7 +370,12 @@ def follow_measures(
             for m in p.measures
         ]
         if as_json:
-            _print_json(rows)
+            _print_json(
+                [
+                    {**r, "last_activity": r["last_activity"] and str(r["last_activity"])}
+                    for r in rows
+                ]
+            )
             return
         table = Table("measure", "line", "owner", "status", "overdue", "stalled", "title")
         for r in rows:

@@ -23,10 +23,12 @@ from sqlalchemy import select
 
 from natrisk.api.app import create_app
 from natrisk.domain.edition import Workbook
+from natrisk.domain.plan import Plan
 from natrisk.io.workbook import dump_workbook, load_workbook, parse_workbook
 from natrisk.services import accounts, review, runs, workspace
 from natrisk.services.access import Actor
 from natrisk.services.editing import set_score
+from natrisk.services.plan_store import import_plan
 from natrisk.store.database import Database
 from natrisk.store.models import Base, SensitivityRun, User
 
@@ -310,6 +312,7 @@ class World:
     org2: int  # the edition of the other organisation
     copy: int | None = None  # a copy of pub made by the coordinator, for diffs
     run_id: int | None = None  # a finished sensitivity run of the reader on pub
+    plan: int | None = None  # a small plan on pub with one measure owned by org1
     _callers: dict[str, Caller] = field(default_factory=dict)
 
     def as_(self, name: str) -> Caller:
@@ -401,7 +404,9 @@ def build_world(db: Database, with_copy: bool = False, with_run: bool = False) -
         analyst = Actor.of(s.get(User, ids["analyst"]))  # type: ignore[arg-type]
         review.judge(s, expert, pub, "coastal-flood", "2.1", "B-C", "Expert view, public")
         set_score(s, analyst, pub, "coastal-flood", "5.2", "B", 1, "a public change")
-    world = World(db, Http(create_app(db)), tokens, ids, pub, secret, org2)
+    with db.session() as s:
+        plan_id = import_plan(s, admin1, pub, Plan.model_validate(plan_raw("world-plan"))).id
+    world = World(db, Http(create_app(db)), tokens, ids, pub, secret, org2, plan=plan_id)
     if with_copy:
         coord = world.actor("coord")
         with db.session() as s:
@@ -430,6 +435,76 @@ def build_world(db: Database, with_copy: bool = False, with_run: bool = False) -
         world.wait_for_runs()
     return world
 
+
+def plan_raw(plan_id: str, owner: str = "org1") -> dict[str, Any]:
+    """A small valid plan for the example edition, with one measure owned by ``owner``."""
+    return {
+        "format": "natrisk-plan/1",
+        "plan": {"id": plan_id, "title": "World plan", "edition": "nl-example-2026"},
+        "security_issues": [
+            {"id": "floods", "title": "Floods", "lead": "org1", "scenarios": ["coastal-flood"]}
+        ],
+        "tasks": [{"id": "evac", "title": "Evacuation", "scenarios": {"coastal-flood": 4}}],
+        "capabilities": [
+            {
+                "id": "buses",
+                "title": "Buses",
+                "owner": "regional",
+                "holder": "vr",
+                "phase": "response",
+                "tasks": ["evac"],
+                "current": 2,
+            }
+        ],
+        "strategies": [
+            {
+                "id": "vs",
+                "title": "VS",
+                "start": "2023-04-01",
+                "end": "2029-12-31",
+                "lines": [{"id": "al-1", "title": "Water", "issues": ["floods"]}],
+            }
+        ],
+        "measures": [
+            {
+                "id": "m1",
+                "title": "Dikes",
+                "line": "al-1",
+                "owner": owner,
+                "phase": "prevention",
+                "status": "running",
+                "indicators": [{"id": "i1", "title": "km", "target": 10}],
+            }
+        ],
+    }
+
+
+def _plan_file(_: World) -> dict[str, Any]:
+    import uuid
+
+    text = yaml.safe_dump(plan_raw(f"p-{uuid.uuid4().hex[:8]}"))
+    return {"files": {"file": ("plan.yaml", text.encode(), "application/yaml")}}
+
+
+def _new_measure(_: World) -> dict[str, Any]:
+    import uuid
+
+    return {
+        "json": {
+            "id": f"m-{uuid.uuid4().hex[:8]}",
+            "title": "New",
+            "line": "al-1",
+            "owner": "org1",
+            "phase": "prevention",
+        }
+    }
+
+
+_WEIGHING = {
+    "integrated": {"answer": True, "rationale": "r"},
+    "sufficient": {"answer": False, "rationale": "r"},
+}
+_REPORT = {"id": "r1", "scope": {"line": "al-1"}, "date": "2026-01-01", "verdict": "adjust"}
 
 # ---------------------------------------------------------------------------- the routes
 
@@ -531,6 +606,28 @@ ROUTES: dict[tuple[str, str], Route] = {
         MEMBERS, fill={"fmt": "html"}, query={"samples": 100}
     ),
     ("GET", "/api/audit/verify"): Route(ADMINS),
+    ("GET", "/api/editions/{edition_id}/plans"): Route(MEMBERS),
+    ("POST", "/api/editions/{edition_id}/plans"): Route(EDITORS, _plan_file),
+    ("GET", "/api/plans/{plan_id}"): Route(MEMBERS),
+    ("GET", "/api/plans/{plan_id}/export.yaml"): Route(MEMBERS),
+    ("GET", "/api/plans/{plan_id}/analysis"): Route(MEMBERS),
+    ("GET", "/api/plans/{plan_id}/capabilities/{capability}"): Route(MEMBERS),
+    ("GET", "/api/plans/{plan_id}/coverage"): Route(MEMBERS),
+    ("PUT", "/api/plans/{plan_id}/capabilities/{capability}/levels"): Route(
+        EDITORS, lambda _: {"json": {"levels": {"people": 3}}}
+    ),
+    ("PUT", "/api/plans/{plan_id}/weighings/{issue}"): Route(
+        EDITORS, lambda _: {"json": _WEIGHING}
+    ),
+    ("POST", "/api/plans/{plan_id}/reports"): Route(EDITORS, lambda _: {"json": _REPORT}),
+    ("GET", "/api/plans/{plan_id}/measures"): Route(MEMBERS),
+    ("POST", "/api/plans/{plan_id}/measures"): Route(EDITORS, _new_measure),
+    ("POST", "/api/plans/{plan_id}/measures/{measure}/progress"): Route(
+        EDITORS, lambda _: {"json": {"status": "running", "note": "n"}}
+    ),
+    ("GET", "/api/plans/{plan_id}/targets"): Route(MEMBERS),
+    ("GET", "/api/plans/{plan_id}/calendar"): Route(MEMBERS),
+    ("GET", "/api/plans/{plan_id}/review.{fmt}"): Route(MEMBERS, fill={"fmt": "html"}),
 }
 
 
@@ -555,6 +652,10 @@ def call(world: World, caller: Caller, key: tuple[str, str], **values: Any) -> h
         "username": "analyst2",
         "other_id": world.copy,
         "run_id": world.run_id,
+        "plan_id": world.plan,
+        "capability": "buses",
+        "issue": "floods",
+        "measure": "m1",
         **route.fill,
         **values,
     }

@@ -173,11 +173,7 @@ def refused(path: Path, facts: EditionFacts | None = None) -> list[Problem]:
 
 def one(problems: list[Problem], **expect: str) -> Problem:
     """The one problem whose field and message contain what is expected."""
-    hits = [
-        p
-        for p in problems
-        if all(v in getattr(p, k) for k, v in expect.items())
-    ]
+    hits = [p for p in problems if all(v in getattr(p, k) for k, v in expect.items())]
     assert len(hits) == 1, f"{expect} in {[str(p) for p in problems]}"
     return hits[0]
 
@@ -373,7 +369,10 @@ def test_duplicate_action_line_across_strategies(tmp_path: Path) -> None:
 
 def test_duplicate_indicator_id(tmp_path: Path) -> None:
     extra = "      - {id: i1, title: Again, target: 1}\n"
-    text = changed("        values: [{date: 2024-12-31, value: 40}]\n", "        values: [{date: 2024-12-31, value: 40}]\n" + extra)
+    text = changed(
+        "        values: [{date: 2024-12-31, value: 40}]\n",
+        "        values: [{date: 2024-12-31, value: 40}]\n" + extra,
+    )
     p = one(refused(write(tmp_path, text)), field="indicators.1.id")
     assert "measure m-1" in p.where and "used twice" in p.message
 
@@ -401,7 +400,9 @@ def test_weighing_twice(tmp_path: Path) -> None:
     text = changed("strategies:\n", second + "strategies:\n")
     p = one(refused(write(tmp_path, text)), message="weighed twice")
     assert p.field == "issue" and "weighing si-water" in p.where
-    first, second_ = (k + 1 for k, ln in enumerate(text.splitlines()) if ln == "  - issue: si-water")
+    first, second_ = (
+        k + 1 for k, ln in enumerate(text.splitlines()) if ln == "  - issue: si-water"
+    )
     assert p.where.startswith(f"line {second_},")
 
 
@@ -436,9 +437,24 @@ def test_security_issue_scenario_not_in_the_edition(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field", "message"),
     [
-        ('criteria: {"2.1": B}', 'criteria: {"9.9": B}', "targets.0.criteria.9.9", "unknown criterion '9.9'"),
-        ('criteria: {"2.1": B}', 'criteria: {"2.1": Z}', "targets.0.criteria.2.1", "unknown class 'Z'"),
-        ("likelihood: A, criteria", "likelihood: F, criteria", "targets.0.likelihood", "unknown likelihood class 'F'"),
+        (
+            'criteria: {"2.1": B}',
+            'criteria: {"9.9": B}',
+            "targets.0.criteria.9.9",
+            "unknown criterion '9.9'",
+        ),
+        (
+            'criteria: {"2.1": B}',
+            'criteria: {"2.1": Z}',
+            "targets.0.criteria.2.1",
+            "unknown class 'Z'",
+        ),
+        (
+            "likelihood: A, criteria",
+            "likelihood: F, criteria",
+            "targets.0.likelihood",
+            "unknown likelihood class 'F'",
+        ),
         ("{scenario: flood,", "{scenario: drought,", "targets.0.scenario", "no scenario 'drought'"),
     ],
     ids=["criterion", "class", "likelihood", "scenario"],
@@ -468,7 +484,9 @@ def test_bad_priority(tmp_path: Path, priority: str) -> None:
     assert "top:N" in p.message and repr(priority) in p.message
 
 
-@pytest.mark.parametrize(("given_", "kept"), [("top:3", "top:3"), ("top:03", "top:3"), ("all", "all")])
+@pytest.mark.parametrize(
+    ("given_", "kept"), [("top:3", "top:3"), ("top:03", "top:3"), ("all", "all")]
+)
 def test_good_priority(tmp_path: Path, given_: str, kept: str) -> None:
     text = changed("priority: dominant", f'priority: "{given_}"')
     assert load_plan(write(tmp_path, text)).plan.priority == kept
@@ -663,7 +681,9 @@ def plans(draw) -> Plan:
             {
                 "id": "c1",
                 "title": draw(text),
-                "owner": draw(st.sampled_from(["national", "regional", "private", "international"])),
+                "owner": draw(
+                    st.sampled_from(["national", "regional", "private", "international"])
+                ),
                 "holder": draw(text),
                 "phase": "response",
                 "tasks": task_ids[:1],
@@ -701,7 +721,9 @@ def plans(draw) -> Plan:
     return Plan.model_validate(data)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(plans())
 def test_round_trip_of_generated_plans(tmp_path: Path, plan: Plan) -> None:
     assert parse_plan(dump_plan(plan), {}, "again") == plan
@@ -711,12 +733,6 @@ def test_round_trip_of_generated_plans(tmp_path: Path, plan: Plan) -> None:
         assert load_plan(path) == plan
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: plan_text writes a text such as '1e5' unquoted (PyYAML thinks it is a string) "
-    "but natrisk's YAML loader reads it back as the float 100000.0, so write_plan then "
-    "load_plan fails: 'measures.0.title: Input should be a valid string'",
-)
 @pytest.mark.parametrize("text", ["1e5", "2E-3", "+1e10"])
 def test_round_trip_of_a_text_that_looks_like_a_float(tmp_path: Path, text: str) -> None:
     plan = load_plan(write(tmp_path, changed("title: Buy water stocks", f'title: "{text}"')))
@@ -726,12 +742,6 @@ def test_round_trip_of_a_text_that_looks_like_a_float(tmp_path: Path, text: str)
     assert load_plan(path) == plan
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: dump_plan's _short_texts collapses every mapping with exactly the keys en and "
-    "nl and equal values, not only texts: a task whose only scenarios are ids 'en' and 'nl' "
-    "with equal levels is written as one level mapping and read back wrongly",
-)
 def test_round_trip_of_scenarios_named_like_languages() -> None:
     plan = Plan.model_validate(
         {

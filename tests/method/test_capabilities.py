@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -99,9 +98,7 @@ def brute_required(p: Problem) -> np.ndarray:
     out = np.zeros((n_c, n_d), np.int64)
     for c in range(n_c):
         for d in range(n_d):
-            out[c, d] = max(
-                (int(task_req[t, d]) for t in range(n_t) if p.serves[c, t]), default=0
-            )
+            out[c, d] = max((int(task_req[t, d]) for t in range(n_t) if p.serves[c, t]), default=0)
     return out
 
 
@@ -136,9 +133,7 @@ def brute_duplicated(p: Problem) -> list[int]:
 
 
 def dominates(lik: np.ndarray, imp: np.ndarray, a: int, b: int) -> bool:
-    return bool(
-        lik[a] >= lik[b] and imp[a] >= imp[b] and (lik[a] > lik[b] or imp[a] > imp[b])
-    )
+    return bool(lik[a] >= lik[b] and imp[a] >= imp[b] and (lik[a] > lik[b] or imp[a] > imp[b]))
 
 
 # ------------------------------------------------------------------------ brute force
@@ -405,7 +400,9 @@ def test_no_scenarios_means_no_requirement() -> None:
     demand = np.zeros((3, 0, 5), np.int64)
     req = cb.task_requirements(demand, np.zeros(0, bool))
     assert req.shape == (3, 5) and not req.any()
-    assert cb.exposure(demand, np.zeros(0, bool), np.ones((2, 3), bool), np.zeros((2, 5))).shape == (
+    assert cb.exposure(
+        demand, np.zeros(0, bool), np.ones((2, 3), bool), np.zeros((2, 5))
+    ).shape == (
         2,
         5,
         0,
@@ -423,11 +420,6 @@ def test_no_capabilities() -> None:
     assert cb.duplicated_tasks(serves, task_req, current, []) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: exposure() reduces over an empty task axis and raises ValueError when the plan "
-    "has no tasks (T=0), so `natrisk plan gaps` and `follow report` crash on such a plan",
-)
 def test_no_tasks_means_no_exposure() -> None:
     demand = np.zeros((0, 3, 5), np.int64)
     prio = np.ones(3, bool)

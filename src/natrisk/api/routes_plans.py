@@ -174,13 +174,14 @@ def measures(
     """The measures you may see, with flags (overdue milestones, stalled) and versions."""
     sp = ps.plan_for(s, actor, plan_id)
     day = today or dt.date.today()
+    seen = {m.id: m for m in ps.plan_view(s, sp, actor.clearance).measures}  # hidden targets gone
     out = []
     for rec in ps.measure_records(s, sp.record, actor.clearance):
-        m = ps.Measure.model_validate(rec.document)
+        m = seen[rec.slug]
         flags = measure_flags(m, day)
         out.append(
             {
-                **rec.document,
+                **m.model_dump(mode="json", by_alias=True),
                 "version": rec.version,
                 "classification": level_name(rec.classification),
                 "overdue": flags["overdue"],

@@ -7,6 +7,7 @@ WorkbookError whose problems name file, line and the plan part they concern.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -90,15 +91,29 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
     return _short_texts(data)
 
 
-def _short_texts(value: Any) -> Any:
+_TEXTS = {"title", "name"}  # the fields that hold {en, nl} texts
+
+
+def _short_texts(value: Any, key: str = "") -> Any:
     # a text that reads the same in both languages is written once
     if isinstance(value, dict):
-        if set(value) == {"en", "nl"} and value["en"] == value["nl"]:
+        if key in _TEXTS and set(value) == {"en", "nl"} and value["en"] == value["nl"]:
             return value["en"]
-        return {k: _short_texts(v) for k, v in value.items()}
+        return {k: _short_texts(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_short_texts(v) for v in value]
+        return [_short_texts(v, key) for v in value]
     return value
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes text that the YAML 1.2 reader would take for a number (such as ``1e5``)."""
+
+
+_Dumper.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(\d[\d_]*\.?[\d_]*|\.\d+)[eE][-+]?\d+$"),
+    list("-+0123456789."),
+)
 
 
 def plan_text(plan: Plan, suffix: str = ".yaml") -> str:
@@ -106,7 +121,7 @@ def plan_text(plan: Plan, suffix: str = ".yaml") -> str:
     data = dump_plan(plan)
     if suffix.lower() == ".json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_plan(plan: Plan, path: Path) -> None:

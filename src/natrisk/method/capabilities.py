@@ -39,6 +39,9 @@ def exposure(demand: Int, prioritised: Bool, serves: Bool, current: Int) -> Bool
     A scenario needs a capability through a task it serves; the capability leaves the
     scenario exposed when that task's demand for s exceeds the capability's current level.
     """
+    n_caps, n_dims, n_scen = current.shape[0], demand.shape[2], demand.shape[1]
+    if demand.shape[0] == 0 or n_caps == 0:
+        return np.zeros((n_caps, n_dims, n_scen), bool)
     need = np.where(prioritised[None, :, None], demand, 0)  # (T, S, D)
     # highest demand per capability and scenario over the tasks the capability serves
     per_cap = np.where(serves[:, :, None, None], need[None], 0).max(axis=1)  # (C, S, D)

@@ -48,7 +48,25 @@ def current_strategy(plan: Plan) -> Strategy | None:
     return max(heads, key=lambda s: s.start, default=None)
 
 
-def combined_targets(measures: list[Measure]) -> dict[str, Target]:
+def _lowest(a: str | None, b: str | None, order: list[str] | None) -> str | None:
+    """The lower of two class ids in ``order`` (without an order: 'X' lowest, then by name)."""
+    given = [c for c in (a, b) if c is not None]
+    if not given:
+        return None
+
+    def rank(c: str) -> tuple[int, str]:
+        if order is not None and c in order:
+            return (order.index(c), "")
+        return (-1 if c.upper() == "X" else len(order or []), c)
+
+    return min(given, key=rank)
+
+
+def combined_targets(
+    measures: list[Measure],
+    likelihood_order: list[str] | None = None,
+    class_order: list[str] | None = None,
+) -> dict[str, Target]:
     """Per scenario, the most ambitious target of the given measures (lowest class per field)."""
     out: dict[str, Target] = {}
     for m in measures:
@@ -57,10 +75,10 @@ def combined_targets(measures: list[Measure]) -> dict[str, Target]:
             if prev is None:
                 out[t.scenario] = t
                 continue
-            lik = min(filter(None, (prev.likelihood, t.likelihood)), default=None)
+            lik = _lowest(prev.likelihood, t.likelihood, likelihood_order)
             crit = dict(prev.criteria)
             for cid, klass in t.criteria.items():
-                crit[cid] = min(crit.get(cid, klass), klass)
+                crit[cid] = _lowest(crit.get(cid), klass, class_order) or klass
             out[t.scenario] = Target(scenario=t.scenario, likelihood=lik, criteria=crit)
     return out
 
@@ -127,7 +145,9 @@ def positions(plan: Plan, a: Assessment) -> Positions:
     visible = {s.id for s in a.table.scenarios}
 
     def reassess(measures: list[Measure]) -> Assessment:
-        targets = {k: v for k, v in combined_targets(measures).items() if k in visible}
+        fw = a.table.framework
+        found = combined_targets(measures, fw.likelihood.ids, fw.impact_classes.ids)
+        targets = {k: v for k, v in found.items() if k in visible}
         if not targets:
             return a
         book = targeted_book(a.book, targets)

@@ -21,6 +21,7 @@ from natrisk.io.plan import dump_plan
 from natrisk.security import allows, level_index, level_name
 from natrisk.services import audit
 from natrisk.services.access import Actor, Conflict, Forbidden, NotFound, edition_for
+from natrisk.services.editing import _flush
 
 __all__ = ["Measure", "NotFound", "StoredPlan"]
 from natrisk.services.plan_edits import revalidated
@@ -71,7 +72,7 @@ def import_plan(session: Session, actor: Actor, edition_id: int, plan: Plan) -> 
         document=doc,
     )
     session.add(rec)
-    session.flush()
+    _flush(session, f"plan {plan.plan.id!r}")
     for k, m in enumerate(plan.measures):
         mlevel = level_index(m.classification)
         if mlevel > actor.clearance:
@@ -181,6 +182,7 @@ def save_plan(
     # keep what the requester could not see: tasks' and issues' hidden scenarios
     doc = _keep_hidden(old, doc)
     sp.record.document = doc
+    _flush(session, f"plan {sp.record.id}")
     audit.record(
         session,
         actor.username,
@@ -290,7 +292,7 @@ def save_measure(
         existing.document = doc
         existing.owner, existing.line = measure.owner, measure.line
         existing.classification = level_index(measure.classification)
-    session.flush()
+    _flush(session, f"measure {measure.id!r}")
     audit.record(
         session,
         actor.username,

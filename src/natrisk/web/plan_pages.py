@@ -40,11 +40,13 @@ def _base(request: Request, s: Any, actor: Any, plan_id: int) -> dict[str, Any]:
 
 def _failed(request: Request, s: Any, exc: Exception, template: str, **ctx: Any) -> Response:
     """Show the form again with what was typed and every problem; nothing was stored."""
-    s.rollback()
     status = int(getattr(exc, "status", 400))
     message = exc.message if isinstance(exc, NatriskError) else str(exc)
     problems = exc.problems if isinstance(exc, WorkbookError) else []
-    return page(request, template, status=status, error=message, problems=problems, **ctx)
+    # render while what was read is still loaded, then drop whatever the failed change began
+    response = page(request, template, status=status, error=message, problems=problems, **ctx)
+    s.rollback()
+    return response
 
 
 @router.get("/plans/{plan_id}")
@@ -112,6 +114,10 @@ async def save_levels(
 ) -> Response:
     """Save a capability's current levels."""
     form = await request.form()
+    ctx = _base(
+        request, s, actor, plan_id
+    )  # read before writing: after a rollback nothing can be read
+    extra = _capability(s, actor, ctx, capability)
     try:
         values = {}
         for d in DIMENSIONS:
@@ -124,11 +130,7 @@ async def save_levels(
         rationale = text_field(form.get("rationale"), "rationale") or None
         ps.set_levels(s, actor, plan_id, capability, values, rationale, version)
     except NatriskError as exc:
-        s.rollback()
-        ctx = _base(request, s, actor, plan_id)
-        return _failed(
-            request, s, exc, "capability.html", **ctx, **_capability(s, actor, ctx, capability)
-        )
+        return _failed(request, s, exc, "capability.html", **ctx, **extra)
     return RedirectResponse(f"/plans/{plan_id}/capabilities/{capability}?saved=1", status_code=303)
 
 
@@ -156,6 +158,8 @@ async def save_weighing(
 ) -> Response:
     """Record the weighing: the two questions with rationale, and the advice."""
     form = await request.form()
+    ctx = _base(request, s, actor, plan_id)
+    extra = _issue(ctx, issue)
 
     def answer(name: str) -> Any:
         value = str(form.get(name) or "")
@@ -188,9 +192,7 @@ async def save_weighing(
         version = int(str(form.get("version") or "0")) or None
         ps.weigh(s, actor, plan_id, data, version)
     except NatriskError as exc:
-        s.rollback()
-        ctx = _base(request, s, actor, plan_id)
-        return _failed(request, s, exc, "issue.html", **ctx, **_issue(ctx, issue), form=form)
+        return _failed(request, s, exc, "issue.html", **ctx, **extra, form=form)
     return RedirectResponse(f"/plans/{plan_id}/issues/{issue}?saved=1", status_code=303)
 
 
@@ -237,6 +239,8 @@ async def create_measure(
 ) -> Response:
     """Create a measure (with optional first milestone and target)."""
     form = await request.form()
+    ctx = _base(request, s, actor, plan_id)
+    extra = _choices(s, actor, ctx)
     data: dict[str, Any] = {
         "id": text_field(form.get("id"), "id", 100),
         "title": text_field(form.get("title"), "title", 500),
@@ -262,11 +266,7 @@ async def create_measure(
     try:
         m = ps.create_measure(s, actor, plan_id, data)
     except NatriskError as exc:
-        s.rollback()
-        ctx = _base(request, s, actor, plan_id)
-        return _failed(
-            request, s, exc, "measure_new.html", **ctx, **_choices(s, actor, ctx), form=form
-        )
+        return _failed(request, s, exc, "measure_new.html", **ctx, **extra, form=form)
     return RedirectResponse(f"/plans/{plan_id}/measures/{m.id}?created=1", status_code=303)
 
 
@@ -299,6 +299,8 @@ async def save_progress(
 ) -> Response:
     """Report progress: status, note, indicator readings, milestones done."""
     form = await request.form()
+    ctx = _base(request, s, actor, plan_id)
+    extra = _measure(s, actor, ctx, measure)
     try:
         readings = {}
         for key, value in form.multi_items():
@@ -318,9 +320,7 @@ async def save_progress(
         done = [str(v) for v in form.getlist("milestone_done")]
         ps.progress(s, actor, plan_id, measure, entry, readings, done, version)
     except (NatriskError, ValueError) as exc:
-        s.rollback()
-        ctx = _base(request, s, actor, plan_id)
-        return _failed(request, s, exc, "measure.html", **ctx, **_measure(s, actor, ctx, measure))
+        return _failed(request, s, exc, "measure.html", **ctx, **extra)
     return RedirectResponse(f"/plans/{plan_id}/measures/{measure}?saved=1", status_code=303)
 
 
