@@ -96,6 +96,22 @@ def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
         for other in ids:
             if other != eid:
                 get(E + "/diff/{other_id}", edition_id=eid, other_id=other)
+        for plan in get(E + "/plans", edition_id=eid):
+            pid = plan["id"]
+            p = "/api/plans/{plan_id}"
+            doc = get(p, plan_id=pid)["plan"]
+            for tail in (
+                "/export.yaml",
+                "/analysis",
+                "/coverage",
+                "/measures",
+                "/targets",
+                "/calendar",
+            ):
+                get(p + tail, plan_id=pid)
+            for cap in doc.get("capabilities", []):
+                get(p + "/capabilities/{capability}", plan_id=pid, capability=cap["id"])
+            get(p + "/review.{fmt}", plan_id=pid, fmt="html")
         if eid == w.copy:
             continue  # the copy holds the same material; its header and lists suffice
         get(E + "/diagram.{fmt}", edition_id=eid, fmt="svg")
