@@ -527,6 +527,52 @@ def _cell(p: dict[str, Any]) -> str:
     return f"{p['likelihood']} / {p['impact']:.3g} (#{p['rank']})"
 
 
+@follow_app.command("lines")
+def follow_lines(
+    plan: PlanArg,
+    edition: EditionOpt,
+    today: TodayOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Strategies: action lines with their measures, the links between lines and the crosswalk.
+
+    Example: natrisk follow lines examples/nl-plan-2026.yaml --edition examples/nl-2026.yaml
+    """
+    from natrisk.services.followup import strategy_overview
+
+    with _edges():
+        data = strategy_overview(_open(plan, edition).plan, _today(today))
+        if as_json:
+            _print_json(data)
+            return
+        for st in data:
+            mark = " (current)" if st["current"] else ""
+            out.print(f"[bold]{escape(st['title'])}[/] {st['start']} – {st['end']}{mark}")
+            table = Table("line", "title", "lead", "measures", "done", "overdue", "stalled")
+            for ln in st["lines"]:
+                table.add_row(
+                    ln["id"],
+                    escape(ln["title"]),
+                    ln["lead"],
+                    str(ln["measures"]),
+                    str(ln["done"]),
+                    str(ln["overdue"] or ""),
+                    str(ln["stalled"] or ""),
+                )
+            out.print(table)
+            if st["links"]:
+                links = Table("from", "effect", "on", "note")
+                for lk in st["links"]:
+                    effect = "helps solve a risk" if lk["sign"] == "+" else "raises a risk"
+                    links.add_row(lk["from"], effect, lk["to"], escape(lk["note"]))
+                out.print(links)
+            if st["crosswalk"]:
+                cw = Table(f"{st['replaces'] or 'earlier'} line", f"continued in {st['id']}")
+                for row in st["crosswalk"]:
+                    cw.add_row(escape(row["from_title"]), escape(row["to_title"]))
+                out.print(cw)
+
+
 @follow_app.command("calendar")
 def follow_calendar(
     plan: PlanArg,
@@ -603,6 +649,8 @@ def follow_report(
     lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.en,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write a PDF.")] = True,
     today: TodayOpt = None,
+    line: Annotated[str | None, typer.Option(help="Report on this action line only.")] = None,
+    issue: Annotated[str | None, typer.Option(help="Report on this security issue only.")] = None,
 ) -> None:
     """The progress report in the four-part form of the 2021 midterm review (HTML and PDF).
 
@@ -611,8 +659,13 @@ def follow_report(
     from natrisk.services.midterm import write_review
 
     with _edges():
+        from natrisk.errors import OptionError
+
+        if line and issue:
+            raise OptionError("give --line or --issue, not both")
+        scope = {"line": line} if line else ({"issue": issue} if issue else None)
         op = _open(plan, edition)
-        files = write_review(op, baseline, out_dir, lang.value, pdf, _today(today))
+        files = write_review(op, baseline, out_dir, lang.value, pdf, _today(today), scope)
         for f in files:
             err.print(f"wrote {f}")
 

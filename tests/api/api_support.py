@@ -627,6 +627,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("GET", "/api/plans/{plan_id}/targets"): Route(MEMBERS),
     ("GET", "/api/plans/{plan_id}/calendar"): Route(MEMBERS),
+    ("GET", "/api/plans/{plan_id}/strategies"): Route(MEMBERS),
+    ("POST", "/api/plans/{plan_id}/next-cycle"): Route(
+        COORDINATORS, lambda w: {"json": {"edition": w.secret, "slug": "next-plan"}}
+    ),
     ("GET", "/api/plans/{plan_id}/review.{fmt}"): Route(MEMBERS, fill={"fmt": "html"}),
 }
 

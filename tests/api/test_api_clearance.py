@@ -107,6 +107,7 @@ def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
                 "/measures",
                 "/targets",
                 "/calendar",
+                "/strategies",
             ):
                 get(p + tail, plan_id=pid)
             for cap in doc.get("capabilities", []):

@@ -921,6 +921,7 @@ def test_calendar_open(runs: Runner) -> None:
         "due": "2025-03-31",
         "done": None,
         "status": "late",
+        "derived": False,
     }
     assert late["Horizon scan autumn 2025"]["kind"] == "horizon-scan"
     assert [r["due"] for r in rows] == sorted(r["due"] for r in rows)

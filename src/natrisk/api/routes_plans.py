@@ -30,6 +30,13 @@ class LevelsRequest(Versioned):
     rationale: str | None = Field(default=None, max_length=20000)
 
 
+class NextCycleRequest(BaseModel):
+    edition: int = Field(
+        ge=1, le=2**31 - 1, description="Id of the edition the new plan works from."
+    )
+    slug: str = Field(min_length=1, max_length=100, description="Id of the new plan.")
+
+
 class ProgressRequest(Versioned):
     date: dt.date | None = None
     status: str = Field(min_length=1, max_length=20)
@@ -227,6 +234,30 @@ def targets(plan_id: Id, s: SessionDep, actor: ActorDep) -> list[dict[str, Any]]
     return [r for r in positions(result.plan, result.assessment).rows() if r["id"] in wanted]
 
 
+@router.get("/plans/{plan_id}/strategies")
+def strategies(
+    plan_id: Id,
+    s: SessionDep,
+    actor: ActorDep,
+    today: dt.date | None = None,
+    lang: Annotated[str, Query(pattern="^(en|nl)$")] = "en",
+) -> list[dict[str, Any]]:
+    """Strategies with their action lines and measure counts, links between lines, crosswalk."""
+    from natrisk.services.followup import strategy_overview
+
+    sp = ps.plan_for(s, actor, plan_id)
+    return strategy_overview(ps.plan_view(s, sp, actor.clearance), today or dt.date.today(), lang)
+
+
+@router.post("/plans/{plan_id}/next-cycle", status_code=201)
+def next_cycle(
+    plan_id: Id, body: NextCycleRequest, s: SessionDep, actor: ActorDep
+) -> dict[str, Any]:
+    """Start the next cycle: a new plan on another edition, open measures carried over."""
+    rec = ps.start_next_cycle(s, actor, plan_id, body.edition, body.slug)
+    return _plan_json(rec, ps.plan_for(s, actor, rec.id).role)
+
+
 @router.get("/plans/{plan_id}/calendar")
 def calendar(
     plan_id: Id, s: SessionDep, actor: ActorDep, today: dt.date | None = None
@@ -248,8 +279,10 @@ def review(
     actor: ActorDep,
     lang: Annotated[str, Query(pattern="^(en|nl)$")] = "en",
     baseline: OptionalId | None = None,
+    line: Annotated[str | None, Query(max_length=100)] = None,
+    issue: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    """The progress report in midterm-review form (HTML or PDF), EN or NL."""
+    """The progress report in midterm-review form (HTML or PDF), EN or NL; one line or issue."""
     from natrisk.report.document import render_pdf
 
     if fmt not in ("html", "pdf"):
@@ -260,7 +293,10 @@ def review(
         if baseline is not None
         else ps.baseline_id(s, actor, sp, ps.plan_view(s, sp, actor.clearance))
     )
-    html = ps.review_html(s, actor, plan_id, lang, base)
+    if line and issue:
+        raise InputError("give line or issue, not both")
+    scope = {"line": line} if line else ({"issue": issue} if issue else None)
+    html = ps.review_html(s, actor, plan_id, lang, base, scope)
     if fmt == "html":
         return Response(html.encode("utf-8"), media_type="text/html; charset=utf-8")
     return Response(

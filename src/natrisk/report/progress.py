@@ -22,12 +22,13 @@ def render_review(
     today: dt.date | None = None,
     marking: str | None = None,
     watermark: str | None = None,
+    scope: dict[str, str] | None = None,
 ) -> str:
     """The progress report as one self-contained HTML page (target diagram inlined as SVG)."""
     from natrisk.services.midterm import review_context
 
     day = today or dt.date.today()
-    ctx = review_context(plan, a, baseline, lang, day)
+    ctx = review_context(plan, a, baseline, lang, day, scope)
     targeted = set(combined_targets([m for m in plan.measures if m.status != "cancelled"]))
     rows = [r for r in positions(plan, a).rows() if r["id"] in targeted]
     ctx["diagram_svg"] = render(target_spec(rows, a, lang), "svg").decode("utf-8") if rows else ""

@@ -189,6 +189,7 @@ def cycle_events(plan: Plan, today: dt.date) -> list[dict[str, Any]]:
             "due": e.due,
             "done": e.done,
             "status": _status(e, today),
+            "derived": False,
         }
         for e in events
     ]
@@ -200,6 +201,7 @@ def cycle_events(plan: Plan, today: dt.date) -> list[dict[str, Any]]:
             "due": e.due,
             "done": None,
             "status": "unrecorded" if e.due < today else _status(e, today),
+            "derived": True,  # its title is the cadence's own (pages show the kind, translated)
         }
         for e in expected
     ]
@@ -264,3 +266,71 @@ def next_cycle(plan: Plan, plan_id: str, edition_id: str, title: str | None = No
     return plan.model_copy(
         update={"plan": info, "weighings": [], "reports": [], "calendar": [], "measures": carried}
     )
+
+
+def strategy_overview(plan: Plan, today: dt.date, lang: str = "en") -> list[dict[str, Any]]:
+    """Each strategy with its lines (by objective), measure counts, links and crosswalk."""
+    lines = plan.lines()
+    issues = {i.id: i for i in plan.security_issues}
+
+    def title(line_id: str) -> str:
+        found = lines.get(line_id)
+        if found is None:
+            return line_id
+        number = f"{found[1].number}. " if found[1].number is not None else ""
+        return f"{found[0].id} · {number}{found[1].title.get(lang)}"
+
+    out = []
+    for strat in plan.strategies:
+        rows = []
+        for line in strat.lines:
+            ms = [m for m in plan.measures if m.line == line.id]
+            flags = [measure_flags(m, today) for m in ms]
+            rows.append(
+                {
+                    "id": line.id,
+                    "number": line.number,
+                    "title": line.title.get(lang),
+                    "objective": line.objective,
+                    "lead": line.lead,
+                    "issues": [issues[i].title.get(lang) for i in line.issues if i in issues],
+                    "measures": len(ms),
+                    "done": sum(m.status == "done" for m in ms),
+                    "overdue": sum(bool(f["overdue"]) for f in flags),
+                    "stalled": sum(bool(f["stalled"]) for f in flags),
+                }
+            )
+        out.append(
+            {
+                "id": strat.id,
+                "title": strat.title.get(lang),
+                "start": strat.start.isoformat(),
+                "end": strat.end.isoformat(),
+                "baseline": strat.baseline,
+                "replaces": strat.replaces,
+                "current": strat is current_strategy(plan),
+                "objectives": [{"id": o.id, "title": o.title.get(lang)} for o in strat.objectives],
+                "lines": rows,
+                "links": [
+                    {
+                        "from": lk.source,
+                        "from_title": title(lk.source),
+                        "to": lk.target,
+                        "to_title": title(lk.target),
+                        "sign": lk.sign,
+                        "note": lk.note,
+                    }
+                    for lk in strat.links
+                ],
+                "crosswalk": [
+                    {
+                        "from": cw.source,
+                        "from_title": title(cw.source),
+                        "to": cw.target,
+                        "to_title": title(cw.target),
+                    }
+                    for cw in strat.crosswalk
+                ],
+            }
+        )
+    return out

@@ -23,6 +23,7 @@ from natrisk.services.followup import (
     cycle_events,
     measure_flags,
     positions,
+    strategy_overview,
 )
 from natrisk.services.planning import OpenPlan, PlanAnalysis, analyse
 
@@ -43,8 +44,13 @@ def review_context(
     baseline: Assessment | None,
     lang: str,
     today: dt.date,
+    scope: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Everything the progress report shows, computed once so the template only lays it out."""
+    """Everything the progress report shows, computed once so the template only lays it out.
+
+    ``scope`` ({"line": id} or {"issue": id}) keeps one section: the report on one action
+    line or one security issue.
+    """
     analysis = analyse(plan, a)
     pos = positions(plan, a)
     strat = current_strategy(plan)
@@ -87,6 +93,28 @@ def review_context(
                     measures=[m for m in plan.measures if m.line in lines],
                 )
             )
+    if scope:
+        sections = _scoped(
+            plan,
+            sections,
+            scope,
+            strat,
+            lambda key, heading, lead, issues, ms, scen: _section(
+                plan,
+                analysis,
+                pos,
+                baseline,
+                scen,
+                lang,
+                today,
+                key=key,
+                heading=heading,
+                lead=lead,
+                issues=issues,
+                measures=ms,
+            ),
+            lang,
+        )
     events = [e for e in cycle_events(plan, today) if e["status"] in ("late", "due")]
     return {
         "lang": lang,
@@ -102,7 +130,60 @@ def review_context(
         "n_measures": len(plan.measures),
         "n_done": sum(m.status == "done" for m in plan.measures),
         "weighings": _weighings(plan, lang),
+        "strategies": strategy_overview(plan, today, lang),
+        "scope": scope,
+        "capability_titles": {c.id: c.title.get(lang) for c in plan.capabilities},
     }
+
+
+def _scoped(
+    plan: Plan,
+    sections: list[dict[str, Any]],
+    scope: dict[str, str],
+    strat: Any,
+    build: Any,
+    lang: str,
+) -> list[dict[str, Any]]:
+    """The one section a scoped report holds (an issue gets one even without its own texts)."""
+    from natrisk.services.access import NotFound
+
+    kind, ident = next(iter(scope.items()))
+    if kind == "line" and ident not in plan.lines():
+        raise NotFound(f"no action line {ident!r} in plan {plan.plan.id!r}")
+    if kind == "issue" and all(i.id != ident for i in plan.security_issues):
+        raise NotFound(f"no security issue {ident!r} in plan {plan.plan.id!r}")
+    found = [s for s in sections if s["key"] == scope]
+    if found:
+        return found
+    if kind == "line":  # a line of an earlier strategy
+        st, line = plan.lines()[ident]
+        issues = {i.id: i for i in plan.security_issues}
+        scen = sorted({x for iid in line.issues if iid in issues for x in issues[iid].scenarios})
+        heading = (f"{line.number}. " if line.number else "") + line.title.get(lang)
+        ms = [m for m in plan.measures if m.line == ident]
+        return [
+            build(
+                scope,
+                heading,
+                line.lead,
+                [issues[i].title.get(lang) for i in line.issues if i in issues],
+                ms,
+                scen,
+            )
+        ]
+    issue = next(i for i in plan.security_issues if i.id == ident)
+    lines = {ln.id for ln in (strat.lines if strat else []) if ident in ln.issues}
+    ms = [m for m in plan.measures if m.line in lines]
+    return [
+        build(
+            scope,
+            issue.title.get(lang),
+            issue.lead,
+            [issue.title.get(lang)],
+            ms,
+            sorted(issue.scenarios),
+        )
+    ]
 
 
 def _weighings(plan: Plan, lang: str) -> list[dict[str, Any]]:
@@ -227,12 +308,13 @@ def write_review(
     lang: str,
     pdf: bool,
     today: dt.date,
+    scope: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write review.html (and review.pdf) to ``out_dir``, all or nothing."""
     from natrisk.report.progress import render_review
 
     base = baseline_assessment(baseline_path, op.assessment)
-    html = render_review(op.plan, op.assessment, base, lang, today)
+    html = render_review(op.plan, op.assessment, base, lang, today, scope=scope)
     names = ["review.html"] + (["review.pdf"] if pdf else [])
     with staged_output(Path(out_dir)) as stage:
         (stage / "review.html").write_text(html, encoding="utf-8")

@@ -405,7 +405,12 @@ def progress(
 
 
 def review_html(
-    session: Session, actor: Actor, plan_id: int, lang: str, baseline_id: int | None
+    session: Session,
+    actor: Actor,
+    plan_id: int,
+    lang: str,
+    baseline_id: int | None,
+    scope: dict[str, str] | None = None,
 ) -> str:
     """The progress report of a stored plan, marked when it holds non-public material."""
     import datetime as dt
@@ -433,7 +438,7 @@ def review_html(
         if level > 0 and user is not None
         else None
     )
-    return render_review(plan, a, base, lang, dt.date.today(), marking, watermark)
+    return render_review(plan, a, base, lang, dt.date.today(), marking, watermark, scope)
 
 
 def export_plan(session: Session, actor: Actor, plan_id: int) -> Plan:
@@ -454,3 +459,25 @@ def baseline_id(session: Session, actor: Actor, sp: StoredPlan, plan: Plan) -> i
         if edition.slug == strat.baseline and edition.organisation_id == sp.edition.organisation_id:
             return edition.id
     return None
+
+
+def start_next_cycle(
+    session: Session, actor: Actor, plan_id: int, edition_id: int, slug: str
+) -> PlanRecord:
+    """The plan of the next cycle on another edition (such as a copy for the next cycle).
+
+    Structure and open measures are carried over; weighings and report texts start empty.
+    Only what the actor may see is carried, so a coordinator cleared for everything should
+    start it.
+    """
+    from natrisk.services.followup import next_cycle
+
+    sp = plan_for(session, actor, plan_id, "transition")
+    target, _ = edition_for(session, actor, edition_id, "edit")
+    if target.id == sp.edition.id:
+        raise InputError(
+            "choose another edition for the next cycle (for example a copy of this one)"
+        )
+    plan = plan_view(session, sp, actor.clearance)
+    new = next_cycle(plan, slug, target.slug)
+    return import_plan(session, actor, target.id, new)

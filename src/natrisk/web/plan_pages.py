@@ -14,6 +14,7 @@ from natrisk.domain.plan import DIMENSIONS, MEASURE_STATUSES, PHASES, Measure
 from natrisk.errors import InputError, NatriskError, WorkbookError
 from natrisk.security import allows, level_name, levels
 from natrisk.services import plan_store as ps
+from natrisk.services.access import visible_editions
 from natrisk.services.followup import combined_targets, cycle_events, measure_flags, positions
 from natrisk.web.render import language, page
 from natrisk.web.session import PageActor, PageSession, check_csrf, text_field
@@ -76,6 +77,12 @@ def plan_page(request: Request, plan_id: Id, actor: PageActor, s: PageSession) -
         spec=json.dumps(spec) if rows else None,
         lines=plan.lines(),
         baseline=ps.baseline_id(s, actor, ctx["sp"], plan),
+        can_cycle=allows(ctx["sp"].role, "transition"),
+        other_editions=[
+            e
+            for e, role in visible_editions(s, actor)
+            if e.id != ctx["sp"].edition.id and allows(role, "edit")
+        ],
     )
 
 
@@ -204,6 +211,16 @@ def coverage_page(request: Request, plan_id: Id, actor: PageActor, s: PageSessio
     titles = {sc.id: sc.title for sc in result.assessment.table.scenarios}
     tasks = {t.id: t for t in result.plan.tasks}
     return page(request, "coverage.html", **ctx, rows=result.coverage(), titles=titles, tasks=tasks)
+
+
+@router.get("/plans/{plan_id}/strategy")
+def strategy_page(request: Request, plan_id: Id, actor: PageActor, s: PageSession) -> Response:
+    """The strategies: action lines by objective with their measures, links, crosswalk."""
+    from natrisk.services.followup import strategy_overview
+
+    ctx = _base(request, s, actor, plan_id)
+    data = strategy_overview(ctx["plan"], ctx["today"], language(request))
+    return page(request, "strategy.html", **ctx, strategies=data)
 
 
 @router.get("/plans/{plan_id}/calendar")
@@ -338,6 +355,18 @@ async def save_report(request: Request, plan_id: Id, actor: PageActor, s: PageSe
     }
     ps.write_report_text(s, actor, plan_id, data, None)
     return RedirectResponse(f"/plans/{plan_id}?report=1#reports", status_code=303)
+
+
+@router.post("/plans/{plan_id}/next-cycle", dependencies=[Csrf])
+async def next_cycle(request: Request, plan_id: Id, actor: PageActor, s: PageSession) -> Response:
+    """Start the next cycle's plan on another edition."""
+    form = await request.form()
+    raw = str(form.get("edition") or "")
+    if not raw.isdigit():
+        raise InputError("choose the edition the next cycle's plan works from")
+    slug = text_field(form.get("slug"), "plan id", 100, required=True)
+    rec = ps.start_next_cycle(s, actor, plan_id, int(raw), slug)
+    return RedirectResponse(f"/plans/{rec.id}", status_code=303)
 
 
 @router.post("/editions/{edition_id}/plans", dependencies=[Csrf])
