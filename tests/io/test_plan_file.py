@@ -332,12 +332,6 @@ def test_unknown_dimension(tmp_path: Path) -> None:
     assert "unknown dimension morale" in p.message and "procedures" in p.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Task.scenarios validates the whole mapping in one before-validator, so an "
-    "unknown dimension is reported at field 'scenarios' (the line of 'scenarios:') and not "
-    "at the scenario that holds it (field 'scenarios.blackout', its own line)",
-)
 def test_unknown_dimension_names_the_scenario(tmp_path: Path) -> None:
     text = changed("{people: 2, material: 4}", "{people: 2, morale: 4}")
     (p,) = refused(write(tmp_path, text))

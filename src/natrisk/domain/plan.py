@@ -10,9 +10,16 @@ midterm review 2021 (seeds/001), Veiligheidsstrategie 2023-2029 letter (seeds/00
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from natrisk.domain.edition import _check_id
 from natrisk.domain.framework import Text
@@ -96,6 +103,9 @@ def dimension_levels(value: Any) -> Any:
     raise ValueError("give one level (e.g. 3) or a level per dimension (e.g. {people: 3})")
 
 
+DimensionLevels = Annotated[dict[str, int], BeforeValidator(dimension_levels)]
+
+
 class PlanInfo(_Identified):
     """The plan's header: which edition it plans from and how scenarios are prioritised."""
 
@@ -142,7 +152,8 @@ class Task(_Identified):
     """A task and its planning assumptions: the level needed per scenario and dimension."""
 
     title: Text
-    scenarios: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # each value checked on its own, so a problem is reported at its scenario's line
+    scenarios: dict[str, DimensionLevels] = Field(default_factory=dict)
     rationale: str = ""
 
     @field_validator("title", mode="before")
@@ -152,10 +163,8 @@ class Task(_Identified):
 
     @field_validator("scenarios", mode="before")
     @classmethod
-    def _levels(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            return {str(k): dimension_levels(lv) for k, lv in v.items()}
-        return v
+    def _keys(cls, v: Any) -> Any:
+        return {str(k): lv for k, lv in v.items()} if isinstance(v, dict) else v
 
 
 class Capability(_Identified):
