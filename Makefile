@@ -61,6 +61,7 @@ typecheck: $(VENV)/.stamp
 
 bench: system-deps $(VENV)/.stamp
 	$(BIN)/python benchmarks/sensitivity.py
+	$(BIN)/python benchmarks/planning.py
 
 catalog: $(VENV)/.stamp
 	$(BIN)/python scripts/update_catalog.py

@@ -43,9 +43,14 @@ def exposure(demand: Int, prioritised: Bool, serves: Bool, current: Int) -> Bool
     if demand.shape[0] == 0 or n_caps == 0:
         return np.zeros((n_caps, n_dims, n_scen), bool)
     need = np.where(prioritised[None, :, None], demand, 0)  # (T, S, D)
-    # highest demand per capability and scenario over the tasks the capability serves
-    per_cap = np.where(serves[:, :, None, None], need[None], 0).max(axis=1)  # (C, S, D)
-    return np.transpose(per_cap > current[:, None, :], (0, 2, 1))
+    out = np.zeros((n_caps, n_dims, n_scen), bool)
+    # one capability at a time: a (C, T, S, D) block would need gigabytes at national scale
+    for c in range(n_caps):
+        tasks = np.flatnonzero(serves[c])
+        if tasks.size:
+            highest = need[tasks].max(axis=0)  # (S, D): most any of its tasks needs per scenario
+            out[c] = (highest > current[c][None, :]).T
+    return out
 
 
 def meets(serves: Bool, task_req: Int, current: Int) -> Bool:
