@@ -116,18 +116,20 @@ class PlanAnalysis:
         """Scenarios x tasks x capabilities: who covers what each prioritised scenario needs."""
         rows = []
         caps = self.plan.capabilities
+        serving_task: dict[str, list[int]] = {t.id: [] for t in self.plan.tasks}
+        for c, cap in enumerate(caps):
+            for tid in cap.tasks:
+                serving_task.setdefault(tid, []).append(c)
+        needed = self.demand.max(axis=2) > 0  # (T, S)
         for s in np.argsort(self.fronts, kind="stable"):
             if not self.prioritised[s]:
                 continue
             cells = []
-            for t, task in enumerate(self.plan.tasks):
-                need = self.demand[t, s]
-                if need.max(initial=0) == 0:
-                    continue
+            for t in np.flatnonzero(needed[:, s]):
+                task, need = self.plan.tasks[t], self.demand[t, s]
                 serving = [
-                    {"capability": cap.id, "meets": bool((self.current[c] >= need).all())}
-                    for c, cap in enumerate(caps)
-                    if task.id in cap.tasks
+                    {"capability": caps[c].id, "meets": bool((self.current[c] >= need).all())}
+                    for c in serving_task[task.id]
                 ]
                 cells.append({"task": task.id, "capabilities": serving})
             rows.append(
