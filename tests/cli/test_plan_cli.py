@@ -261,6 +261,24 @@ def runs(runner: Runner, base: Base) -> Runner:
     sub("calendar-open", "follow", "calendar", p, *ed, "--today", TODAY, "--open", "--json")
     sub("calendar", "follow", "calendar", p, *ed, "--today", TODAY, "--json")
     sub("calendar-bad-day", "follow", "calendar", p, *ed, "--today", "15-01-2026")
+    sub("lines-json", "follow", "lines", p, *ed, "--today", TODAY, "--json")
+    sub("lines-table", "follow", "lines", p, *ed, "--today", TODAY)
+    # the report on one action line or one security issue
+    day = ("--today", TODAY)
+    for name, scope in {
+        "line": ("--line", "al-1"),
+        "old-line": ("--line", "old-1"),  # a line of the earlier strategy
+        "issue": ("--issue", "si-water"),  # an issue without texts of its own
+    }.items():
+        out_dir = base.path / f"rep-{name}"
+        sub(f"report-{name}", "follow", "report", p, *ed, "--out", out_dir, "--no-pdf", *day, *scope)
+    for name, scope in {
+        "unknown-line": ("--line", "al-9"),
+        "unknown-issue": ("--issue", "si-cyber"),
+        "both": ("--line", "al-1", "--issue", "si-water"),
+    }.items():
+        out_dir = base.path / f"rep-{name}"
+        sub(f"report-{name}", "follow", "report", p, *ed, "--out", out_dir, "--no-pdf", *day, *scope)
     sub(
         "report-en",
         "follow",
@@ -523,6 +541,22 @@ def runs(runner: Runner, base: Base) -> Runner:
         sub("example-validate", "plan", "validate", EXAMPLE_PLAN, *ex)
         sub("example-gaps", "plan", "gaps", EXAMPLE_PLAN, *ex, "--json")
         sub("example-duplications", "plan", "duplications", EXAMPLE_PLAN, *ex, "--json")
+        sub("example-lines", "follow", "lines", EXAMPLE_PLAN, *ex, "--today", TODAY, "--json")
+        sub("example-lines-table", "follow", "lines", EXAMPLE_PLAN, *ex, "--today", TODAY)
+        sub(
+            "example-report-nvs",
+            "follow",
+            "report",
+            EXAMPLE_PLAN,
+            *ex,
+            "--out",
+            base.path / "rep-nvs",
+            "--no-pdf",
+            "--today",
+            TODAY,
+            "--line",
+            "nvs-cyber",
+        )
     return runner
 
 

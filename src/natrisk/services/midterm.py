@@ -133,6 +133,9 @@ def review_context(
         "strategies": strategy_overview(plan, today, lang),
         "scope": scope,
         "capability_titles": {c.id: c.title.get(lang) for c in plan.capabilities},
+        "task_titles": {t.id: t.title.get(lang) for t in plan.tasks},
+        "scenario_titles": {s.id: s.title for s in a.table.scenarios},
+        "coverage": _coverage(analysis, sections if scope else None),
     }
 
 
@@ -184,6 +187,17 @@ def _scoped(
             sorted(issue.scenarios),
         )
     ]
+
+
+def _coverage(
+    analysis: PlanAnalysis, sections: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """The coverage matrix; in a report on one line or issue, only its scenarios."""
+    rows = analysis.coverage()
+    if sections is None:
+        return rows
+    wanted = {r["id"] for s in sections for r in s["threat"]}
+    return [r for r in rows if r["scenario"] in wanted]
 
 
 def _weighings(plan: Plan, lang: str) -> list[dict[str, Any]]:
