@@ -622,6 +622,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/plans/{plan_id}/reports"): Route(EDITORS, lambda _: {"json": _REPORT}),
     ("GET", "/api/plans/{plan_id}/measures"): Route(MEMBERS),
     ("POST", "/api/plans/{plan_id}/measures"): Route(EDITORS, _new_measure),
+    ("PUT", "/api/plans/{plan_id}/measures/{measure}"): Route(
+        EDITORS,
+        lambda _: {
+            "json": {"title": "Dikes", "line": "al-1", "owner": "org1", "phase": "prevention"}
+        },
+    ),
     ("POST", "/api/plans/{plan_id}/measures/{measure}/progress"): Route(
         EDITORS, lambda _: {"json": {"status": "running", "note": "n"}}
     ),

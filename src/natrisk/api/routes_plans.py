@@ -208,6 +208,21 @@ def create_measure(
     return {"id": m.id}
 
 
+@router.put("/plans/{plan_id}/measures/{measure}")
+def change_measure(
+    plan_id: Id,
+    measure: str,
+    s: SessionDep,
+    actor: ActorDep,
+    body: Annotated[dict[str, Any], Body()],
+    version: Annotated[int | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    """Replace a measure's fields (milestones, indicators, targets...); its id stays."""
+    m = ps.change_measure(s, actor, plan_id, measure, body, version)
+    rec = ps.measure_for(s, actor, ps.plan_for(s, actor, plan_id), measure)
+    return {"id": m.id, "version": rec.version}
+
+
 @router.post("/plans/{plan_id}/measures/{measure}/progress", status_code=201)
 def report_progress(
     plan_id: Id, measure: str, body: ProgressRequest, s: SessionDep, actor: ActorDep

@@ -327,3 +327,36 @@ def target_spec(
     spec = chart.to_dict(validate=False)
     spec.setdefault("datasets", {})["moves"] = data
     return spec
+
+
+def indicator_spec(indicators: list[Any], lang: str = "en") -> dict[str, Any]:
+    """Each indicator's readings over time against its target (one small panel per indicator)."""
+    _ = translator(lang)
+    rows = [
+        {
+            "indicator": f"{i.title} ({i.unit})" if i.unit else i.title,
+            "date": r.date.isoformat(),
+            "value": r.value,
+            "target": i.target,
+        }
+        for i in indicators
+        for r in sorted(i.values, key=lambda r: r.date)
+    ]
+    base = alt.Chart()  # the data comes from the facet around the layers
+    line = base.mark_line(point=True).encode(
+        x=alt.X("date:T", title=_("Date")),
+        y=alt.Y("value:Q", title=_("Value")),
+        tooltip=[alt.Tooltip("date:T", title=_("Date")), alt.Tooltip("value:Q", title=_("Value"))],
+    )
+    goal = base.mark_rule(color="#1a7f37", strokeDash=[5, 3]).encode(y="mean(target):Q")
+    chart = (
+        alt.layer(line, goal)
+        .properties(width=260, height=140)
+        .facet(
+            facet=alt.Facet("indicator:N", title=None), columns=2, data=alt.Data(name="readings")
+        )
+        .resolve_scale(y="independent")
+    )
+    spec = chart.to_dict(validate=False)
+    spec.setdefault("datasets", {})["readings"] = rows
+    return spec

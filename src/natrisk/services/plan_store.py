@@ -481,3 +481,42 @@ def start_next_cycle(
     plan = plan_view(session, sp, actor.clearance)
     new = next_cycle(plan, slug, target.slug)
     return import_plan(session, actor, target.id, new)
+
+
+def change_measure(
+    session: Session,
+    actor: Actor,
+    plan_id: int,
+    slug: str,
+    data: dict[str, Any],
+    version: int | None,
+    what: str = "edit",
+) -> Measure:
+    """Replace a measure's fields (its id stays); checked in full against the plan."""
+    from natrisk.services.plan_edits import model
+
+    sp = plan_for(session, actor, plan_id, "measure")
+    rec = measure_for(session, actor, sp, slug)
+    new: Measure = model(Measure, {**data, "id": slug}, "measure")
+    save_measure(session, actor, sp, new, version if version is not None else rec.version, what)
+    return new
+
+
+def add_to_measure(
+    session: Session,
+    actor: Actor,
+    plan_id: int,
+    slug: str,
+    part: str,
+    item: dict[str, Any],
+    version: int | None,
+) -> Measure:
+    """Add one milestone, indicator or target to a measure."""
+    parts = {"milestone": "milestones", "indicator": "indicators", "target": "targets"}
+    if part not in parts:
+        raise InputError(f"a measure has no {part!r}; add a milestone, indicator or target")
+    sp = plan_for(session, actor, plan_id, "measure")
+    rec = measure_for(session, actor, sp, slug)
+    doc = dict(rec.document)
+    doc[parts[part]] = [*doc.get(parts[part], []), item]
+    return change_measure(session, actor, plan_id, slug, doc, version, f"add {part}")

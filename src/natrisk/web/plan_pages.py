@@ -36,6 +36,7 @@ def _base(request: Request, s: Any, actor: Any, plan_id: int) -> dict[str, Any]:
         "can_measure": allows(sp.role, "measure"),
         "today": dt.date.today(),
         "level_name": level_name,
+        "ui_lang": language(request),
     }
 
 
@@ -297,10 +298,16 @@ def measure_page(
 
 
 def _measure(s: Any, actor: Any, ctx: dict[str, Any], slug: str) -> dict[str, Any]:
+    from natrisk.report.diagram import indicator_spec
+
     sp = ctx["sp"]
     rec = ps.measure_for(s, actor, sp, slug)
-    m = Measure.model_validate(rec.document)
+    m = next((x for x in ctx["plan"].measures if x.id == slug), None)  # hidden targets left out
+    if m is None:
+        m = Measure.model_validate(rec.document)
+    readings = any(i.values for i in m.indicators)
     return {
+        "spec": json.dumps(indicator_spec(m.indicators, ctx["ui_lang"])) if readings else None,
         "m": m,
         "rec": rec,
         "flags": measure_flags(m, ctx["today"]),
@@ -336,6 +343,43 @@ async def save_progress(
         version = int(str(form.get("version") or "0")) or None
         done = [str(v) for v in form.getlist("milestone_done")]
         ps.progress(s, actor, plan_id, measure, entry, readings, done, version)
+    except (NatriskError, ValueError) as exc:
+        return _failed(request, s, exc, "measure.html", **ctx, **extra)
+    return RedirectResponse(f"/plans/{plan_id}/measures/{measure}?saved=1", status_code=303)
+
+
+@router.post("/plans/{plan_id}/measures/{measure}/add/{part}", dependencies=[Csrf])
+async def add_to_measure(
+    request: Request, plan_id: Id, measure: str, part: str, actor: PageActor, s: PageSession
+) -> Response:
+    """Add a milestone, an indicator or a target to a measure."""
+    form = await request.form()
+    ctx = _base(request, s, actor, plan_id)
+    extra = _measure(s, actor, ctx, measure)
+
+    def field(name: str, limit: int = 500) -> str:
+        return text_field(form.get(name), name, limit)
+
+    try:
+        if part == "milestone":
+            item: dict[str, Any] = {"title": field("title"), "due": field("due", 20)}
+        elif part == "indicator":
+            item = {
+                "id": field("id", 100),
+                "title": field("title"),
+                "unit": field("unit", 50),
+                "target": field("target", 50) or None,
+                "direction": field("direction", 10) or "up",
+            }
+        else:
+            item = {"scenario": field("scenario", 100), "criteria": {}}
+            if field("likelihood", 5):
+                item["likelihood"] = field("likelihood", 5)
+            if field("criterion", 20):
+                item["criteria"][field("criterion", 20)] = field("class", 5)
+            item["rationale"] = field("rationale", 5000)
+        version = int(str(form.get("version") or "0")) or None
+        ps.add_to_measure(s, actor, plan_id, measure, part, item, version)
     except (NatriskError, ValueError) as exc:
         return _failed(request, s, exc, "measure.html", **ctx, **extra)
     return RedirectResponse(f"/plans/{plan_id}/measures/{measure}?saved=1", status_code=303)
