@@ -271,14 +271,18 @@ def runs(runner: Runner, base: Base) -> Runner:
         "issue": ("--issue", "si-water"),  # an issue without texts of its own
     }.items():
         out_dir = base.path / f"rep-{name}"
-        sub(f"report-{name}", "follow", "report", p, *ed, "--out", out_dir, "--no-pdf", *day, *scope)
+        sub(
+            f"report-{name}", "follow", "report", p, *ed, "--out", out_dir, "--no-pdf", *day, *scope
+        )
     for name, scope in {
         "unknown-line": ("--line", "al-9"),
         "unknown-issue": ("--issue", "si-cyber"),
         "both": ("--line", "al-1", "--issue", "si-water"),
     }.items():
         out_dir = base.path / f"rep-{name}"
-        sub(f"report-{name}", "follow", "report", p, *ed, "--out", out_dir, "--no-pdf", *day, *scope)
+        sub(
+            f"report-{name}", "follow", "report", p, *ed, "--out", out_dir, "--no-pdf", *day, *scope
+        )
     sub(
         "report-en",
         "follow",
@@ -974,6 +978,19 @@ def test_calendar_in_full(runs: Runner) -> None:
     assert {r["status"] for r in rows} <= {"done", "late", "due", "upcoming", "unrecorded"}
 
 
+def test_calendar_marks_the_cadence_events_nobody_recorded(runs: Runner) -> None:
+    rows = ok(runs.result("calendar")).json()
+    by_title = {r["title"]: r for r in rows}
+    # the cadence's own events that nobody recorded are derived (pages show their kind)
+    for title in ("Horizon scan (spring) 2024", "Midterm review", "Next strategy adopted"):
+        assert by_title[title]["derived"] is True, title
+    # a recorded event takes the cadence's place under its own title; milestones are recorded
+    assert by_title["Horizon scan autumn 2025"]["derived"] is False
+    assert "Horizon scan (autumn) 2025" not in by_title
+    assert all(not r["derived"] for r in rows if r["kind"] == "milestone")
+    assert all(r["status"] != "unrecorded" or r["derived"] for r in rows)
+
+
 def test_calendar_bad_today(runs: Runner) -> None:
     assert_refused(runs.result("calendar-bad-day"), "--today", "2025-06-30")
 
@@ -1063,6 +1080,158 @@ def test_report_pdf(runs: Runner, base: Base) -> None:
     assert b"%%EOF" in pdf[-1024:]
 
 
+def sections(html: str) -> list[str]:
+    """The headings of the report's sections (one per line or issue; the appendices left out)."""
+    found = re.findall(r'<h2 class="pb">([^<]*)</h2>\s*<p class="small">', html)
+    assert html.count("<h3>Summary</h3>") == len(found), found
+    return [heading.strip() for heading in found]
+
+
+def test_report_on_one_line(runs: Runner, base: Base) -> None:
+    ok(runs.result("report-line"))
+    html = review(base, "rep-line")
+    assert sections(html) == ["1. Health line"]
+    assert re.findall(r'<div class="verdict (\w+)">', html) == ["adjust"]
+    assert "Surge stocks are late." in html  # the line's own texts
+    assert "m-1: Hospital surge stocks" in html and "m-4: Cancelled study" in html
+    assert "m-2: Water company exercise" not in html  # a measure of another line
+
+
+def test_report_on_a_line_of_the_earlier_strategy(runs: Runner, base: Base) -> None:
+    ok(runs.result("report-old-line"))
+    html = review(base, "rep-old-line")
+    assert sections(html) == ["Old line"]
+    assert re.findall(r'<div class="verdict (\w+)">', html) == ["none"]
+    assert "No measures under this section." in html
+
+
+def test_report_on_one_issue(runs: Runner, base: Base) -> None:
+    ok(runs.result("report-issue"))
+    html = review(base, "rep-issue")
+    assert sections(html) == ["Water"]  # a section even without texts of its own
+    assert re.findall(r'<div class="verdict (\w+)">', html) == ["none"]
+    # the measures of the current strategy's lines that address the issue (al-2)
+    for m in ("m-2: Water company exercise", "m-3: Dike reinforcement", "m-5: Evacuation plan"):
+        assert m in html, m
+    assert "m-1: Hospital surge stocks" not in html
+
+
+@pytest.mark.parametrize(
+    ("name", "needles"),
+    [
+        ("unknown-line", ("no action line 'al-9'",)),
+        ("unknown-issue", ("no security issue 'si-cyber'",)),
+        ("both", ("give --line or --issue, not both",)),
+    ],
+)
+def test_report_scope_refused(
+    runs: Runner, base: Base, name: str, needles: tuple[str, ...]
+) -> None:
+    assert_refused(runs.result(f"report-{name}"), *needles)
+    assert not (base.path / f"rep-{name}").exists()  # nothing written
+
+
+def test_the_full_report_has_the_coherence_appendix(runs: Runner, base: Base) -> None:
+    ok(runs.result("report-en"))
+    ok(runs.result("report-nl"))
+    html = review(base, "rep-en")
+    assert sections(html) == ["1. Health line", "2. Water line"]
+    assert '<h2 class="pb">Coherence between action lines: New strategy</h2>' in html
+    assert "helps solve a risk" in html and "raises a risk" not in html
+    assert "<h3>Crosswalk from the earlier strategy</h3>" in html
+    assert "<td>s-old · Old line</td><td>s-new · 1. Health line</td>" in html
+    dutch = review(base, "rep-nl")
+    assert "Samenhang tussen de actielijnen: Nieuwe strategie" in dutch
+    assert "helpt een risico oplossen" in dutch
+
+
+# ---------------------------------------------------------------------------- follow lines
+
+
+def rich_tables(out: str) -> list[dict[str, Any]]:
+    """Every rich table printed, in order: its header cells, its rows and the line above it."""
+    tables: list[dict[str, Any]] = []
+    before = ""
+    for line in out.splitlines():
+        if line.startswith("┏"):
+            tables.append({"title": before, "header": [], "rows": []})
+        elif line.startswith("┃"):
+            tables[-1]["header"] = [c.strip() for c in line.strip("┃").split("┃")]
+        elif line.startswith("│"):
+            tables[-1]["rows"].append([c.strip() for c in line.strip("│").split("│")])
+        elif not line.startswith(("┡", "└")):
+            before = line.strip()
+    return tables
+
+
+def test_lines_json(runs: Runner) -> None:
+    old, new = ok(runs.result("lines-json")).json()
+    assert (old["id"], old["current"], old["replaces"]) == ("s-old", False, None)
+    assert [ln["id"] for ln in old["lines"]] == ["old-1"]
+    assert old["lines"][0]["measures"] == 0
+    assert old["links"] == [] and old["crosswalk"] == []
+    assert (new["id"], new["current"], new["replaces"]) == ("s-new", True, "s-old")
+    assert (new["start"], new["end"]) == ("2023-04-01", "2029-12-31")
+    assert new["objectives"] == [{"id": "o1", "title": "Resilience"}]
+    lines = {ln["id"]: ln for ln in new["lines"]}
+    assert lines["al-1"] == {
+        "id": "al-1",
+        "number": 1,
+        "title": "Health line",
+        "objective": "o1",
+        "lead": "VWS",
+        "issues": ["Health"],
+        "measures": 2,  # m-1 and the cancelled m-4
+        "done": 0,
+        "overdue": 1,  # m-1: 'Stock bought' was due 2025-03-31
+        "stalled": 0,
+    }
+    water = lines["al-2"]
+    assert (water["measures"], water["done"], water["overdue"], water["stalled"]) == (3, 1, 0, 1)
+    assert new["links"] == [
+        {
+            "from": "al-1",
+            "from_title": "s-new · 1. Health line",
+            "to": "al-2",
+            "to_title": "s-new · 2. Water line",
+            "sign": "+",
+            "note": "",
+        }
+    ]
+    assert new["crosswalk"] == [
+        {
+            "from": "old-1",
+            "from_title": "s-old · Old line",
+            "to": "al-1",
+            "to_title": "s-new · 1. Health line",
+        }
+    ]
+
+
+def test_lines_table(runs: Runner) -> None:
+    out = ok(runs.result("lines-table")).stdout
+    old_lines, new_lines, links, crosswalk = rich_tables(out)
+    assert old_lines["title"] == "Old strategy 2019-01-01 – 2022-12-31"
+    assert new_lines["title"] == "New strategy 2023-04-01 – 2029-12-31 (current)"
+    assert new_lines["header"] == [
+        "line",
+        "title",
+        "lead",
+        "measures",
+        "done",
+        "overdue",
+        "stalled",
+    ]
+    assert old_lines["rows"] == [["old-1", "Old line", "", "0", "0", "", ""]]
+    assert new_lines["rows"] == [
+        ["al-1", "Health line", "VWS", "2", "0", "1", ""],
+        ["al-2", "Water line", "IenW", "3", "1", "", "1"],
+    ]
+    assert links["rows"] == [["al-1", "helps solve a risk", "al-2", ""]]
+    assert crosswalk["header"] == ["s-old line", "continued in s-new"]
+    assert crosswalk["rows"] == [["s-old · Old line", "s-new · 1. Health line"]]
+
+
 # ---------------------------------------------------------------------------- refusals
 
 
@@ -1111,7 +1280,68 @@ def test_the_example_plan_has_a_gap_and_a_duplication(runs: Runner) -> None:
     assert all(len(d["holders"]) >= 2 for d in dups)
 
 
+@needs_example
+def test_report_on_a_line_of_the_2019_strategy(runs: Runner, base: Base) -> None:
+    ok(runs.result("example-report-nvs"))
+    html = review(base, "rep-nvs")
+    assert sections(html) == ["7. Tackling digital threats"]
+    assert len(re.findall(r'<div class="verdict ', html)) == 1
+
+
+@needs_example
+def test_lines_of_the_example_plan(runs: Runner) -> None:
+    source = load_plan(EXAMPLE_PLAN)
+    data = ok(runs.result("example-lines")).json()
+    assert [s["id"] for s in data] == ["nvs-2019", "vs-2023"]
+    nvs, vs = data
+    assert (nvs["current"], vs["current"], vs["replaces"]) == (False, True, "nvs-2019")
+    assert len(nvs["lines"]) == 12 and len(vs["lines"]) == 12
+    assert [ln["id"] for ln in vs["lines"]] == [f"al-{n:02d}" for n in range(1, 13)]
+    assert [ln["number"] for ln in vs["lines"]] == list(range(1, 13))
+    assert {ln["objective"] for ln in vs["lines"]} == {o["id"] for o in vs["objectives"]}
+    # the counts add up to the measures of each line, and to every measure of the plan
+    for s in data:
+        for ln in s["lines"]:
+            mine = [m for m in source.measures if m.line == ln["id"]]
+            assert ln["measures"] == len(mine), ln["id"]
+            assert ln["done"] == sum(m.status == "done" for m in mine), ln["id"]
+            assert 0 <= ln["overdue"] <= ln["measures"] and 0 <= ln["stalled"] <= ln["measures"]
+    assert sum(ln["measures"] for s in data for ln in s["lines"]) == len(source.measures)
+    assert all(ln["measures"] == 0 for ln in nvs["lines"])
+    # links with their sign, both ways; the crosswalk from every 2019 line
+    (strategy,) = [s for s in source.strategies if s.id == "vs-2023"]
+    assert [(lk["from"], lk["to"], lk["sign"]) for lk in vs["links"]] == [
+        (lk.source, lk.target, lk.sign) for lk in strategy.links
+    ]
+    assert {lk["sign"] for lk in vs["links"]} == {"+", "-"}
+    assert all(lk["note"] for lk in vs["links"])
+    assert all(lk["from_title"].startswith("vs-2023 · ") for lk in vs["links"])
+    pairs = [(cw["from"], cw["to"]) for cw in vs["crosswalk"]]
+    assert pairs == [(cw.source, cw.target) for cw in strategy.crosswalk]
+    assert {f for f, _ in pairs} == {ln["id"] for ln in nvs["lines"]}
+    assert {t for _, t in pairs} <= {ln["id"] for ln in vs["lines"]}
+    assert all(cw["from_title"].startswith("nvs-2019 · ") for cw in vs["crosswalk"])
+    assert nvs["links"] == [] and nvs["crosswalk"] == []
+
+
+@needs_example
+def test_lines_table_of_the_example_plan(runs: Runner) -> None:
+    data = ok(runs.result("example-lines")).json()
+    out = ok(runs.result("example-lines-table")).stdout
+    nvs, vs, links, crosswalk = rich_tables(out)
+    assert vs["title"].endswith("2023-04-01 – 2029-12-31 (current)")
+    assert "(current)" not in nvs["title"]
+    assert [r[0] for r in vs["rows"]] == [ln["id"] for ln in data[1]["lines"]]
+    assert [int(r[3]) for r in vs["rows"]] == [ln["measures"] for ln in data[1]["lines"]]
+    effects = [r[1] for r in links["rows"]]
+    assert effects == [
+        "helps solve a risk" if lk["sign"] == "+" else "raises a risk" for lk in data[1]["links"]
+    ]
+    assert crosswalk["header"] == ["nvs-2019 line", "continued in vs-2023"]
+    assert len(crosswalk["rows"]) == len(data[1]["crosswalk"]) == 16
+
+
 def test_json_output_is_plain_json(runs: Runner) -> None:
     # --json output is one document, nothing else on stdout
-    for name in ("gaps-json", "coverage", "issues", "targets", "calendar"):
+    for name in ("gaps-json", "coverage", "issues", "targets", "calendar", "lines-json"):
         json.loads(ok(runs.result(name)).stdout)
