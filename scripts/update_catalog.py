@@ -16,21 +16,67 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "src/natrisk/locale/nl/LC_MESSAGES/natrisk.po"
 # strings chosen at run time (stability verdicts, framework status) that extraction cannot see
 DYNAMIC = [
-    "stable", "moderate", "uncertain", "verified", "provisional",
-    "draft", "review", "adopted", "published",  # edition statuses
-    "reader", "reviewer", "expert", "analyst", "coordinator", "administrator",  # roles
-    "queued", "running", "done", "failed",  # sensitivity runs
+    "stable",
+    "moderate",
+    "uncertain",
+    "verified",
+    "provisional",
+    "draft",
+    "review",
+    "adopted",
+    "published",  # edition statuses
+    "reader",
+    "reviewer",
+    "expert",
+    "analyst",
+    "coordinator",
+    "administrator",  # roles
+    "queued",
+    "running",
+    "done",
+    "failed",  # sensitivity runs
     # capability plan (web/templates/{plan,capability,issue,coverage,calendar,measure}.html,
     # report/templates/progress.html): data values shown through _(x)
-    "people", "material", "knowledge", "skills", "procedures",  # capability dimensions
-    "pro-action", "prevention", "preparation", "response", "aftercare",  # chain phases
-    "national", "regional", "private", "international",  # capability owners
-    "policy", "legislation", "practical",  # instruments
-    "planned", "stalled", "cancelled",  # measure statuses (running, done above)
-    "late", "due", "upcoming", "unrecorded",  # calendar statuses (done above)
-    "risk-assessment", "horizon-scan", "cabinet", "midterm-review", "next-strategy",
-    "milestone", "custom",  # calendar event kinds
+    "people",
+    "material",
+    "knowledge",
+    "skills",
+    "procedures",  # capability dimensions
+    "pro-action",
+    "prevention",
+    "preparation",
+    "response",
+    "aftercare",  # chain phases
+    "national",
+    "regional",
+    "private",
+    "international",  # capability owners
+    "policy",
+    "legislation",
+    "practical",  # instruments
+    "planned",
+    "stalled",
+    "cancelled",  # measure statuses (running, done above)
+    "late",
+    "due",
+    "upcoming",
+    "unrecorded",  # calendar statuses (done above)
+    "risk-assessment",
+    "horizon-scan",
+    "cabinet",
+    "midterm-review",
+    "next-strategy",
+    "milestone",
+    "custom",  # calendar event kinds
     "contributor",  # role
+    # the cycle's own calendar events (services/followup.py)
+    "Horizon scan (spring)",
+    "Horizon scan (autumn)",
+    "Cabinet informed (first half)",
+    "Cabinet informed (second half)",
+    "National risk assessment",
+    "Midterm review",
+    "Next strategy adopted",
 ]
 
 

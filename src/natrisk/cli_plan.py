@@ -25,7 +25,9 @@ follow_app = typer.Typer(
     no_args_is_help=True,
 )
 
-PlanArg = Annotated[Path, typer.Argument(help="Plan file (.yaml or .json, format natrisk-plan/1).")]
+PlanArg = Annotated[
+    Path, typer.Argument(help="Plan file (.yaml, .json or .xlsx, format natrisk-plan/1).")
+]
 EditionOpt = Annotated[
     Path, typer.Option("--edition", help="The edition workbook the plan works from.")
 ]
@@ -619,7 +621,9 @@ def follow_next_cycle(
     edition_id: Annotated[
         str, typer.Option("--edition-id", help="Edition id the new plan works from.")
     ],
-    out_file: Annotated[Path, typer.Option("--out", help="Plan file to write.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Plan file to write (.yaml, .json or .xlsx).")
+    ],
 ) -> None:
     """Start the next cycle: a new plan with the structure and open measures carried over.
 
@@ -661,9 +665,15 @@ def follow_report(
     with _edges():
         from natrisk.errors import OptionError
 
-        if line and issue:
+        if line is not None and issue is not None:
             raise OptionError("give --line or --issue, not both")
-        scope = {"line": line} if line else ({"issue": issue} if issue else None)
+        if line == "" or issue == "":
+            raise OptionError("--line and --issue need an id")
+        scope = (
+            {"line": line}
+            if line is not None
+            else ({"issue": issue} if issue is not None else None)
+        )
         op = _open(plan, edition)
         files = write_review(op, baseline, out_dir, lang.value, pdf, _today(today), scope)
         for f in files:
@@ -697,7 +707,9 @@ def db_import_plan(
 @db_app.command("export-plan")
 def db_export_plan(
     plan_id: Annotated[int, typer.Argument(help="Plan id.")],
-    out_file: Annotated[Path, typer.Option("--out", help="Plan file to write (.yaml or .json).")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Plan file to write (.yaml, .json or .xlsx).")
+    ],
     user: UserOpt,
     database: DatabaseOpt = None,
 ) -> None:

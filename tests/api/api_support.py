@@ -610,6 +610,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/editions/{edition_id}/plans"): Route(EDITORS, _plan_file),
     ("GET", "/api/plans/{plan_id}"): Route(MEMBERS),
     ("GET", "/api/plans/{plan_id}/export.yaml"): Route(MEMBERS),
+    ("GET", "/api/plans/{plan_id}/export.xlsx"): Route(MEMBERS),
     ("GET", "/api/plans/{plan_id}/analysis"): Route(MEMBERS),
     ("GET", "/api/plans/{plan_id}/capabilities/{capability}"): Route(MEMBERS),
     ("GET", "/api/plans/{plan_id}/coverage"): Route(MEMBERS),

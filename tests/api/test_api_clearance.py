@@ -8,8 +8,10 @@ org1 marker, so a sweep that found nothing because it asked for nothing fails to
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,15 @@ from natrisk.store.models import User
 E = "/api/editions/{edition_id}"
 S = E + "/scenarios/{slug}"
 NOT_RENDERED = {"png"}  # text drawn as pixels cannot be searched
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def searchable(r: httpx.Response) -> bytes:
+    """The body in a form the markers can be found in: an Excel file's zipped XML unpacked."""
+    if r.headers["content-type"].startswith(XLSX):
+        with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+            return b"\n".join(zf.read(name) for name in zf.namelist())
+    return r.content
 
 
 @dataclass
@@ -72,7 +83,7 @@ def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
         key = url + ("?" + urlencode(params) if params else "")
         out.templates.add(template)
         if values.get("fmt") not in NOT_RENDERED:
-            out.bodies[key] = r.content
+            out.bodies[key] = searchable(r)
         if r.headers["content-type"].startswith("application/json"):
             out.json[key] = r.json()
             return r.json()
@@ -102,6 +113,7 @@ def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
             doc = get(p, plan_id=pid)["plan"]
             for tail in (
                 "/export.yaml",
+                "/export.xlsx",
                 "/analysis",
                 "/coverage",
                 "/measures",

@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 import functools
 import html
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -830,6 +831,217 @@ def test_progress_report_html_and_pdf(pw: PlanWorld) -> None:
     page = admin.get(f"{base}/review.html").text
     assert f'<div class="marking">{DV.upper()}</div>' in page
     assert "admin1" in page  # the watermark names who downloaded it
+
+
+# ---------------------------------------------------------------------------- strategies
+
+
+def test_strategies_of_the_example_plan(pw: PlanWorld) -> None:
+    coord = pw.w.as_("coord")
+    url = f"/api/plans/{pw.example}/strategies"
+    data = coord.ok("GET", url, params={"today": "2026-01-15"})
+    assert [s["id"] for s in data] == ["nvs-2019", "vs-2023"]
+    nvs, vs = data
+    assert (nvs["current"], vs["current"], vs["replaces"]) == (False, True, "nvs-2019")
+    assert len(nvs["lines"]) == 12 and len(vs["lines"]) == 12
+    assert [ln["id"] for ln in vs["lines"]] == [f"al-{n:02d}" for n in range(1, 13)]
+    # the counts add up to the measures of each line, and to every measure of the plan
+    measures = list(measures_by_id(coord, pw.example).values())
+    for s in data:
+        for ln in s["lines"]:
+            mine = [m for m in measures if m["line"] == ln["id"]]
+            assert ln["measures"] == len(mine), ln["id"]
+            assert ln["done"] == sum(m["status"] == "done" for m in mine), ln["id"]
+            assert ln["overdue"] <= ln["measures"] and ln["stalled"] <= ln["measures"]
+    assert sum(ln["measures"] for s in data for ln in s["lines"]) == len(measures)
+    source = next(s for s in example_plan()["strategies"] if s["id"] == "vs-2023")
+    assert [(lk["from"], lk["to"], lk["sign"]) for lk in vs["links"]] == [
+        (lk["from"], lk["to"], lk["sign"]) for lk in source["links"]
+    ]
+    assert {lk["sign"] for lk in vs["links"]} == {"+", "-"}
+    assert [(c["from"], c["to"]) for c in vs["crosswalk"]] == [
+        (c["from"], c["to"]) for c in source["crosswalk"]
+    ]
+    assert all(c["from_title"].startswith("nvs-2019 · ") for c in vs["crosswalk"])
+
+    # in Dutch; read by a reader too; the flags depend on the day asked about
+    dutch = coord.ok("GET", url, params={"lang": "nl", "today": "2026-01-15"})
+    assert dutch[1]["lines"][0]["title"] == "Versterken van de krijgsmacht en het bondgenootschap"
+    assert [ln["measures"] for ln in dutch[1]["lines"]] == [ln["measures"] for ln in vs["lines"]]
+    assert pw.w.as_("reader").ok("GET", url, params={"today": "2026-01-15"}) == data
+    early = coord.ok("GET", url, params={"today": "2023-04-01"})
+    assert sum(ln["overdue"] for ln in early[1]["lines"]) == 0
+    assert_error(coord.get(url, params={"lang": "de"}), 422)
+    assert_error(coord.get(url, params={"today": "15-01-2026"}), 422)
+    assert_error(coord.get("/api/plans/987654/strategies"), 404)
+    assert_error(pw.w.as_("admin2").get(url), 404)
+
+
+def test_strategies_count_only_the_measures_a_user_may_see(pw: PlanWorld) -> None:
+    w = pw.w
+    pid = imported(w.as_("admin1"), w.pub, classified_plan("strategy-clearance"))
+    # al-1 holds m-jenv, m-bzk, the DV measure m-dv and the SG measure m-sg
+    for name, count in (("admin1", 4), ("coord", 3), (CONTRIBUTOR, 3), ("reader", 2)):
+        caller = w.as_(name)
+        r = caller.get(f"/api/plans/{pid}/strategies")
+        assert r.status_code == 200, (name, r.text[:300])
+        (strategy,) = r.json()
+        (line,) = strategy["lines"]
+        assert line["measures"] == count == len(measures_by_id(caller, pid)), name
+        assert not markers_in(r.content, [M_DV_MEASURE, M_SG_MEASURE, SECRET_SLUG]), name
+
+
+# ---------------------------------------------------------------------------- one section
+
+
+def report_sections(page: str, summary: str = "Summary") -> list[str]:
+    """The headings of the report's sections (one per line or issue; appendices left out)."""
+    text = html.unescape(page)
+    found = re.findall(
+        rf'<h2 class="pb">([^<]*)</h2>\s*<p class="small">[^\n]*\s*<h3>{summary}</h3>', text
+    )
+    assert text.count(f"<h3>{summary}</h3>") == len(found), found
+    return [heading.strip() for heading in found]
+
+
+def test_progress_report_on_one_line_or_issue(pw: PlanWorld) -> None:
+    w, coord = pw.w, pw.w.as_("coord")
+    url = f"/api/plans/{pw.example}/review.html"
+    full = coord.get(url)
+    assert full.status_code == 200, full.text[:300]
+    assert len(report_sections(full.text)) == 13  # twelve lines and one issue with its texts
+
+    def one(caller: Caller, **params: str) -> str:
+        r = caller.get(url, params=params)
+        assert r.status_code == 200, (params, r.text[:300])
+        return r.text
+
+    page = one(coord, line="al-02")
+    assert report_sections(page) == [
+        "2. Countering hybrid warfare and increasing societal preparedness"
+    ]
+    assert re.findall(r'<div class="verdict (\w+)">', page) == ["adjust"]
+    texts = next(r for r in example_plan()["reports"] if r["scope"] == {"line": "al-02"})
+    assert texts["summary"] in html.unescape(page)
+    # a line of the strategy before (nvs-2019), an issue, in Dutch, for a reader
+    assert report_sections(one(coord, line="nvs-cyber")) == ["7. Tackling digital threats"]
+    title = next(i for i in example_plan()["security_issues"] if i["id"] == "undermining")
+    assert report_sections(one(coord, issue="undermining")) == [title["title"]["en"]]
+    dutch = one(coord, line="al-02", lang="nl")
+    assert report_sections(dutch, "Samenvatting") == [
+        "2. Bestrijden hybride conflictvoering en vergroten paraatheid samenleving"
+    ]
+    assert report_sections(one(w.as_("reader"), issue="cyber")) == [
+        "Cyber security and digital threats"
+    ]
+    r = coord.get(f"/api/plans/{pw.example}/review.pdf", params={"line": "al-02"})
+    assert r.status_code == 200, r.text[:300]
+    assert r.content.startswith(b"%PDF")
+
+    err = assert_error(coord.get(url, params={"line": "al-99"}), 404)
+    assert "al-99" in err["message"]
+    err = assert_error(coord.get(url, params={"issue": "no-issue"}), 404)
+    assert "no-issue" in err["message"]
+    err = assert_error(coord.get(url, params={"line": "al-02", "issue": "cyber"}), 400)
+    assert "not both" in err["message"]
+    assert_error(coord.get(url, params={"line": "x" * 101}), 422)
+    assert_error(w.as_("admin2").get(url, params={"line": "al-02"}), 404)
+
+
+# ---------------------------------------------------------------------------- next cycle
+
+
+def test_next_cycle_on_a_copy_of_the_edition(pw: PlanWorld) -> None:
+    w, coord = pw.w, pw.w.as_("coord")
+    copied = coord.ok(
+        "POST",
+        f"/api/editions/{w.pub}/copy",
+        201,
+        json={"slug": "nl-next-cycle-2029", "title": "Next cycle"},
+    )["id"]
+    old = coord.ok("GET", f"/api/plans/{pw.example}")
+    old_analysis = coord.ok("GET", f"/api/plans/{pw.example}/analysis")
+    open_measures = [
+        m for m in old["plan"]["measures"] if m.get("status") not in ("done", "cancelled")
+    ]
+    assert 0 < len(open_measures) < len(old["plan"]["measures"])
+
+    url = f"/api/plans/{pw.example}/next-cycle"
+    made = coord.ok("POST", url, 201, json={"edition": copied, "slug": "nl-plan-2029"})
+    assert made["slug"] == "nl-plan-2029" and made["edition"] == copied
+    assert (made["version"], made["your_role"], made["classification"]) == (
+        1,
+        "coordinator",
+        "Openbaar",
+    )
+    listed = coord.ok("GET", f"/api/editions/{copied}/plans")
+    assert [p["id"] for p in listed] == [made["id"]]
+
+    new = coord.ok("GET", f"/api/plans/{made['id']}")["plan"]
+    assert new["plan"]["id"] == "nl-plan-2029"
+    assert new["plan"]["edition"] == "nl-next-cycle-2029"
+    assert new["plan"]["title"]["en"].endswith("(next cycle)")
+    assert new["plan"]["title"]["nl"].endswith("(volgende cyclus)")
+    # open measures carried as they were; weighings, report texts and recorded events not
+    assert new["measures"] == open_measures
+    assert not new.get("weighings") and not new.get("reports") and not new.get("calendar")
+    for part in ("security_issues", "tasks", "capabilities", "strategies"):
+        assert new[part] == old["plan"][part], part
+    assert {m["version"] for m in measures_by_id(coord, made["id"]).values()} == {1}
+    lines = coord.ok("GET", f"/api/plans/{made['id']}/strategies")
+    assert sum(ln["measures"] for s in lines for ln in s["lines"]) == len(open_measures)
+    assert sum(ln["done"] for s in lines for ln in s["lines"]) == 0
+    assert coord.ok("GET", f"/api/plans/{made['id']}/analysis")["gaps"] == old_analysis["gaps"]
+    # the old plan is as it was
+    assert coord.ok("GET", f"/api/plans/{pw.example}") == old
+
+
+def test_next_cycle_refusals_change_nothing(pw: PlanWorld) -> None:
+    w, coord, admin = pw.w, pw.w.as_("coord"), pw.w.as_("admin1")
+    copied = coord.ok(
+        "POST",
+        f"/api/editions/{w.pub}/copy",
+        201,
+        json={"slug": "nl-next-cycle-refusals", "title": "Next cycle (refusals)"},
+    )["id"]
+    coord.ok(
+        "POST",
+        f"/api/plans/{pw.example}/next-cycle",
+        201,
+        json={"edition": copied, "slug": "taken-next"},
+    )
+    # an edition the coordinator may only read
+    read_only = admin.ok(
+        "POST", "/api/editions", 201, json=small_raw("next-cycle-read-only", "Read only")
+    )["id"]
+    admin.ok("PUT", f"/api/editions/{read_only}/members/coord", json={"role": "reader"})
+
+    before = snapshot(w.db)
+    url = f"/api/plans/{pw.example}/next-cycle"
+
+    def refused(caller: Caller, status: int, edition: int, slug: str = "nl-plan-next") -> str:
+        r = caller.post(url, json={"edition": edition, "slug": slug})
+        err = assert_error(r, status)
+        return " ".join([err["message"], *(p["message"] for p in err.get("problems", []))])
+
+    for name in ("analyst", "reader", CONTRIBUTOR):  # only coordinators start the next cycle
+        assert "transition" in refused(w.as_(name), 403, copied), name
+    assert "another edition" in refused(coord, 400, w.pub)  # the plan's own edition
+    assert "taken-next" in refused(coord, 409, copied, "taken-next")  # the id is taken there
+    assert refused(coord, 403, read_only)  # a reader there may not add a plan
+    for edition in (w.secret, w.org2, 987654):  # above clearance, another organisation, none
+        assert refused(coord, 404, edition) == f"no edition {edition}"
+    assert "may hold only" in refused(coord, 400, copied, "not an id!")
+    # the small edition lacks the example's scenarios: the new plan would not be valid
+    r = admin.post(url, json={"edition": pw.small, "slug": "nl-plan-small"})
+    assert assert_error(r, 400).get("problems"), r.text[:500]
+    assert_error(w.as_("admin2").post(url, json={"edition": w.org2, "slug": "x"}), 404)
+    assert_error(
+        coord.post("/api/plans/987654/next-cycle", json={"edition": copied, "slug": "x"}), 404
+    )
+    for body in ({"edition": 0, "slug": "x"}, {"edition": copied}, {"edition": copied, "slug": ""}):
+        assert_error(coord.post(url, json=body), 422)
+    assert snapshot(w.db) == before
 
 
 # ---------------------------------------------------------------------------- lost races

@@ -1082,7 +1082,9 @@ def test_report_pdf(runs: Runner, base: Base) -> None:
 
 def sections(html: str) -> list[str]:
     """The headings of the report's sections (one per line or issue; the appendices left out)."""
-    found = re.findall(r'<h2 class="pb">([^<]*)</h2>\s*<p class="small">', html)
+    found = re.findall(
+        r'<h2 class="pb">([^<]*)</h2>\s*<p class="small">[^\n]*\s*<h3>Summary</h3>', html
+    )
     assert html.count("<h3>Summary</h3>") == len(found), found
     return [heading.strip() for heading in found]
 

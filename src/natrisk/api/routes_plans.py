@@ -70,7 +70,7 @@ def list_plans(edition_id: Id, s: SessionDep, actor: ActorDep) -> list[dict[str,
 def import_plan(
     edition_id: Id, s: SessionDep, actor: ActorDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
-    """Import a plan file (.yaml or .json, natrisk-plan/1) for this edition, all or nothing."""
+    """Import a plan file (.yaml, .json or .xlsx, natrisk-plan/1) for this edition, all or nothing."""
     import json
 
     import yaml
@@ -79,6 +79,12 @@ def import_plan(
 
     name = file.filename or "plan"
     data = file.file.read()
+    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        from natrisk.io.plan_xlsx import read_plan_xlsx
+
+        raw, where = read_plan_xlsx(data, name)
+        rec = ps.import_plan(s, actor, edition_id, parse_plan(raw, where, name))
+        return _plan_json(rec, ps.plan_for(s, actor, rec.id).role)
     try:
         text = data.decode("utf-8")
         raw = json.loads(text) if name.lower().endswith(".json") else yaml.load(text, YamlLoader)  # noqa: S506
@@ -108,6 +114,19 @@ def export_plan(plan_id: Id, s: SessionDep, actor: ActorDep) -> PlainTextRespons
         plan_text(plan),
         media_type="application/yaml",
         headers={"content-disposition": f'attachment; filename="{plan.plan.id}.yaml"'},
+    )
+
+
+@router.get("/plans/{plan_id}/export.xlsx")
+def export_plan_xlsx(plan_id: Id, s: SessionDep, actor: ActorDep) -> Response:
+    """The plan as an Excel workbook (one sheet per part), to edit and import again."""
+    from natrisk.io.plan_xlsx import XLSX_MEDIA_TYPE, plan_xlsx_bytes
+
+    plan = ps.export_plan(s, actor, plan_id)
+    return Response(
+        plan_xlsx_bytes(plan),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"content-disposition": f'attachment; filename="{plan.plan.id}.xlsx"'},
     )
 
 
@@ -308,9 +327,13 @@ def review(
         if baseline is not None
         else ps.baseline_id(s, actor, sp, ps.plan_view(s, sp, actor.clearance))
     )
-    if line and issue:
+    if line is not None and issue is not None:
         raise InputError("give line or issue, not both")
-    scope = {"line": line} if line else ({"issue": issue} if issue else None)
+    if line == "" or issue == "":
+        raise InputError("line and issue need an id")
+    scope = (
+        {"line": line} if line is not None else ({"issue": issue} if issue is not None else None)
+    )
     html = ps.review_html(s, actor, plan_id, lang, base, scope)
     if fmt == "html":
         return Response(html.encode("utf-8"), media_type="text/html; charset=utf-8")

@@ -1,7 +1,8 @@
-"""Plan files: phases 2 and 3 in YAML or JSON (format natrisk-plan/1).
+"""Plan files: phases 2 and 3 in YAML, JSON or XLSX (format natrisk-plan/1).
 
 Like workbooks, reading gathers every problem (shape and references) before raising one
-WorkbookError whose problems name file, line and the plan part they concern.
+WorkbookError whose problems name file, line (or sheet and row) and the plan part they concern.
+The Excel form is read and written by :mod:`natrisk.io.plan_xlsx`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pydantic import ValidationError
 
 from natrisk.domain.plan import EditionFacts, Loc, Plan, plan_problems
 from natrisk.errors import Problem, WorkbookError
+from natrisk.io.files import read_bytes
 from natrisk.io.workbook import Locator, _is_internal, _locate, _too_deep, read_raw
 
+_EXCEL = (".xlsx", ".xlsm", ".xls")
 _PARTS = {
     "security_issues": "security issue",
     "tasks": "task",
@@ -33,10 +36,16 @@ _PARTS = {
 def load_plan(path: Path, edition: EditionFacts | None = None) -> Plan:
     """Read a plan file and check its references (and, given an edition, its scenarios)."""
     path = Path(path)
-    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
-        msg = "a plan is a .yaml, .yml or .json file"
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json", *_EXCEL):
+        msg = "a plan is a .yaml, .yml or .json file, or an .xlsx workbook"
         raise WorkbookError(f"{path}: {msg}", [Problem(str(path), "", "", msg)])
-    raw, where = read_raw(path)
+    if suffix in _EXCEL:  # .xlsm and .xls are refused by the reader, with what to do instead
+        from natrisk.io.plan_xlsx import read_plan_xlsx
+
+        raw, where = read_plan_xlsx(read_bytes(path), str(path))
+    else:
+        raw, where = read_raw(path)
     return parse_plan(raw, where, str(path), edition)
 
 
@@ -125,8 +134,13 @@ def plan_text(plan: Plan, suffix: str = ".yaml") -> str:
 
 
 def write_plan(plan: Plan, path: Path) -> None:
-    """Write a plan as YAML or JSON, by the file's extension, replacing the file atomically."""
+    """Write a plan as YAML, JSON or XLSX, by the file's extension, replacing it atomically."""
     path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        from natrisk.io.plan_xlsx import write_plan_xlsx
+
+        write_plan_xlsx(plan, path)
+        return
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(plan_text(plan, path.suffix), encoding="utf-8")
     tmp.replace(path)

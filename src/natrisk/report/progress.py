@@ -30,6 +30,8 @@ def render_review(
     day = today or dt.date.today()
     ctx = review_context(plan, a, baseline, lang, day, scope)
     targeted = set(combined_targets([m for m in plan.measures if m.status != "cancelled"]))
+    if scope:  # a report on one line or issue draws only its scenarios
+        targeted &= {r["id"] for s in ctx["sections"] for r in s["threat"]}
     rows = [r for r in positions(plan, a).rows() if r["id"] in targeted]
     ctx["diagram_svg"] = render(target_spec(rows, a, lang), "svg").decode("utf-8") if rows else ""
     ctx["marking"] = marking

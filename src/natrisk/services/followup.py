@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar as cal
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,7 +202,8 @@ def cycle_events(plan: Plan, today: dt.date) -> list[dict[str, Any]]:
             "due": e.due,
             "done": None,
             "status": "unrecorded" if e.due < today else _status(e, today),
-            "derived": True,  # its title is the cadence's own (pages show the kind, translated)
+            "derived": True,  # its title is the cadence's own: pages show the label, translated
+            "label": re.sub(r" \d{4}$", "", e.title),
         }
         for e in expected
     ]

@@ -129,7 +129,7 @@ def review_context(
         "version": __version__,
         "n_measures": len(plan.measures),
         "n_done": sum(m.status == "done" for m in plan.measures),
-        "weighings": _weighings(plan, lang),
+        "weighings": _weighings(plan, lang, _scope_issues(plan, scope)),
         "strategies": strategy_overview(plan, today, lang),
         "scope": scope,
         "capability_titles": {c.id: c.title.get(lang) for c in plan.capabilities},
@@ -200,9 +200,21 @@ def _coverage(
     return [r for r in rows if r["scenario"] in wanted]
 
 
-def _weighings(plan: Plan, lang: str) -> list[dict[str, Any]]:
+def _scope_issues(plan: Plan, scope: dict[str, str] | None) -> set[str] | None:
+    """The security issues a scoped report is about (None: all)."""
+    if not scope:
+        return None
+    if "issue" in scope:
+        return {scope["issue"]}
+    found = plan.lines().get(scope.get("line", ""))
+    return set(found[1].issues) if found else set()
+
+
+def _weighings(plan: Plan, lang: str, only: set[str] | None = None) -> list[dict[str, Any]]:
     out = []
     for issue in plan.security_issues:
+        if only is not None and issue.id not in only:
+            continue
         w = plan.weighing(issue.id)
         out.append({"issue": issue.title.get(lang), "lead": issue.lead, "w": w})
     return out

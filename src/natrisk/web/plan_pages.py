@@ -423,15 +423,21 @@ async def import_plan(
     from natrisk.io.plan import parse_plan
     from natrisk.io.workbook import YamlLoader
 
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        raise InputError("choose a plan file (.yaml or .json) to upload")
-    raw_bytes = await upload.read()
-    name = upload.filename or "plan"
-    try:
-        raw = yaml.load(raw_bytes.decode("utf-8"), YamlLoader)  # noqa: S506 (a safe loader)
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"{name}: not a readable YAML or JSON plan") from exc
-    rec = ps.import_plan(s, actor, edition_id, parse_plan(raw, {}, name))
+    async with request.form() as form:  # closes the upload's temporary file
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InputError("choose a plan file (.yaml, .json or .xlsx) to upload")
+        raw_bytes = await upload.read()
+        name = upload.filename or "plan"
+    where: dict[tuple[Any, ...], str] = {}
+    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        from natrisk.io.plan_xlsx import read_plan_xlsx
+
+        raw, where = read_plan_xlsx(raw_bytes, name)
+    else:
+        try:
+            raw = yaml.load(raw_bytes.decode("utf-8"), YamlLoader)  # noqa: S506 (a safe loader)
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise InputError(f"{name}: not a readable YAML or JSON plan") from exc
+    rec = ps.import_plan(s, actor, edition_id, parse_plan(raw, where, name))
     return RedirectResponse(f"/plans/{rec.id}", status_code=303)
