@@ -263,3 +263,17 @@ def test_read_xlsx_locator(tmp_path: Path) -> None:
     assert where[("scenarios", 3, "likelihood")] == "sheet scenarios, row 5"
     assert where[("scenarios", 0, "impacts", "2.1")] == "sheet impacts, row 6"
     assert where[("edition", "title")] == "sheet edition, row 4"
+
+
+def test_a_stray_cell_far_away_is_reported_not_expanded(tmp_path: Path) -> None:
+    """One value at ZZ200000 must not make the reader build every cell of the used range."""
+    path = tmp_path / "edition.xlsx"
+    write_workbook(load_workbook(EXAMPLE), path)
+    wb = openpyxl.load_workbook(path)
+    wb["scenarios"]["ZZ200000"] = "stray"
+    wb.save(path)
+    with pytest.raises(WorkbookError) as info:  # it ran for minutes before
+        load_workbook(path)
+    (problem,) = info.value.problems
+    assert problem.where == "sheet scenarios, row 200000"
+    assert "ZZ200000 has no column header" in problem.message

@@ -77,13 +77,13 @@ from natrisk.errors import OutputError, Problem, WorkbookError
 from natrisk.io.xlsx import (
     FALSE_WORDS,
     TRUE_WORDS,
-    _cell_value,
     _exact,
     _open,
     _put,
     _Reader,
     _save,
     _text,
+    _values,
 )
 
 Locator = dict[tuple[Any, ...], str]
@@ -398,36 +398,6 @@ def _sheet(ws: Worksheet, name: str, rd: _Reader) -> _Sheet | None:
         elif any(v is not None for v in rec.values()):  # not only cells without a header
             sheet.rows.append((row, rec))
     return sheet
-
-
-def _values(ws: Worksheet, name: str, rd: _Reader) -> list[tuple[int, list[Any], bool]]:
-    """Non-empty rows as (row number, values, has a bad cell); formulas become problems.
-
-    Only the cells the file holds are visited: ``ws.iter_rows()`` would make a cell for every
-    place in the used range, so one stray value at XFD1048576 would cost billions of cells.
-    """
-    by_row: dict[int, dict[int, Any]] = {}
-    for (row, col), cell in ws._cells.items():
-        by_row.setdefault(row, {})[col] = cell
-    grid: list[tuple[int, list[Any], bool]] = []
-    for row in sorted(by_row):
-        cells = by_row[row]
-        values: list[Any] = [None] * max(cells)
-        count = len(rd.problems)
-        for col in sorted(cells):
-            cell = cells[col]
-            where = f"sheet {name}, row {row}"
-            if cell.data_type == "f":
-                rd.add(where, "", f"formula in cell {cell.coordinate}; paste the value instead")
-            elif cell.data_type == "e":
-                rd.add(where, "", f"error {cell.value} in cell {cell.coordinate}; type a value")
-            else:
-                values[col - 1] = _cell_value(cell)
-        while values and values[-1] is None:
-            values.pop()
-        if values or len(rd.problems) > count:
-            grid.append((row, values, len(rd.problems) > count))
-    return grid
 
 
 def _header(header: list[Any], name: str, rd: _Reader) -> dict[str, int] | None:

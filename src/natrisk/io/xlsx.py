@@ -240,25 +240,32 @@ def _sheet(
 
 
 def _values(ws: Worksheet, title: str, rd: _Reader) -> list[tuple[int, list[Any], bool]]:
-    """Non-empty rows as (row number, values, has a bad cell); formulas become problems."""
+    """Non-empty rows as (row number, values, has a bad cell); formulas become problems.
+
+    Only the cells the file holds are visited: ``ws.iter_rows()`` would make a cell for every
+    place in the used range, so one stray value at ZZ200000 would cost hundreds of millions.
+    """
+    by_row: dict[int, dict[int, Any]] = {}
+    for (row, col), cell in ws._cells.items():
+        by_row.setdefault(row, {})[col] = cell
     grid: list[tuple[int, list[Any], bool]] = []
-    for cells in ws.iter_rows():
-        values: list[Any] = []
+    for row in sorted(by_row):
+        cells = by_row[row]
+        values: list[Any] = [None] * max(cells)
         count = len(rd.problems)
-        for cell in cells:
-            where = f"sheet {title}, row {cell.row}"
+        for col in sorted(cells):
+            cell = cells[col]
+            where = f"sheet {title}, row {row}"
             if cell.data_type == "f":
                 rd.add(where, "", f"formula in cell {cell.coordinate}; paste the value instead")
-                values.append(None)
             elif cell.data_type == "e":
                 rd.add(where, "", f"error {cell.value} in cell {cell.coordinate}; type a value")
-                values.append(None)
             else:
-                values.append(_cell_value(cell))
+                values[col - 1] = _cell_value(cell)
         while values and values[-1] is None:
             values.pop()
         if values or len(rd.problems) > count:
-            grid.append((cells[0].row, values, len(rd.problems) > count))
+            grid.append((row, values, len(rd.problems) > count))
     return grid
 
 
