@@ -314,8 +314,8 @@ def _bad_cases() -> list[tuple[str, Any, int, str]]:
     cases.append(("plan for another edition", raw, 400, "nl-example-2023"))
 
     cases.append(("duplicate plan id", PLAN_FILE.read_bytes(), 409, "nl-plan-2026"))
-    cases.append(("not YAML", b"plan: [unclosed\n  - {x: ]\n", 400, "not a readable"))
-    cases.append(("not UTF-8", b"\xff\xfe\x00plan\x00", 400, "not a readable"))
+    cases.append(("not YAML", b"plan: [unclosed\n  - {x: ]\n", 400, "not valid YAML"))
+    cases.append(("not UTF-8", b"\xff\xfe\x00plan\x00", 400, "not YAML or JSON text"))
     cases.append(("not a mapping", b"- a\n- b\n", 400, "mapping"))
 
     raw = small_plan("bad-clearance")
@@ -1147,3 +1147,28 @@ def test_an_import_that_loses_a_race_gets_409(
     finally:  # the competing row is not a plan any other test should meet
         with w.db.session() as s:
             s.execute(delete(PlanRecord).where(PlanRecord.slug == "race-import"))
+
+
+def test_uploaded_yaml_is_read_with_the_file_guards(pw: PlanWorld) -> None:
+    """An upload goes through the same reader as a file: alias bombs refused, lines named."""
+    w, coord = pw.w, pw.w.as_("coord")
+    before = snapshot(w.db)
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + k)}: &{chr(98 + k)} [*{chr(97 + k)}, *{chr(97 + k)}, *{chr(97 + k)}, "
+        f"*{chr(97 + k)}, *{chr(97 + k)}, *{chr(97 + k)}, *{chr(97 + k)}, *{chr(97 + k)}, "
+        f"*{chr(97 + k)}, *{chr(97 + k)}]\n"
+        for k in range(8)
+    )
+    err = assert_error(upload(coord, w.pub, bomb.encode()), 400)
+    assert "expands to more than" in err["problems"][0]["message"], err
+    # a problem in an uploaded YAML plan names its line, as for a file on disk
+    raw = small_plan("located")
+    del raw["capabilities"][0]["owner"]
+    err = assert_error(upload(coord, w.pub, raw), 400)
+    assert err["problems"][0]["where"].startswith("line "), err
+    # a file that is not a plan format is refused by its name
+    r = coord.post(
+        f"/api/editions/{w.pub}/plans", files={"file": ("plan.txt", b"x: 1", "text/plain")}
+    )
+    assert "upload a plan as" in assert_error(r, 400)["message"]
+    assert snapshot(w.db) == before

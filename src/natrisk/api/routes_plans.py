@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from natrisk.api.deps import ActorDep, Id, OptionalId, SessionDep
 from natrisk.errors import InputError
-from natrisk.io.plan import dump_plan, parse_plan, plan_text
+from natrisk.io.plan import dump_plan, plan_text
 from natrisk.security import level_name
 from natrisk.services import plan_store as ps
 from natrisk.services.followup import cycle_events, measure_flags, positions
@@ -71,28 +71,10 @@ def import_plan(
     edition_id: Id, s: SessionDep, actor: ActorDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     """Import a plan file (.yaml, .json or .xlsx, natrisk-plan/1) for this edition, all or nothing."""
-    import json
-
-    import yaml
-
-    from natrisk.io.workbook import YamlLoader
+    from natrisk.io.plan import load_plan_upload
 
     name = file.filename or "plan"
-    data = file.file.read()
-    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
-        from natrisk.io.plan_xlsx import read_plan_xlsx
-
-        raw, where = read_plan_xlsx(data, name)
-        rec = ps.import_plan(s, actor, edition_id, parse_plan(raw, where, name))
-        return _plan_json(rec, ps.plan_for(s, actor, rec.id).role)
-    try:
-        text = data.decode("utf-8")
-        raw = json.loads(text) if name.lower().endswith(".json") else yaml.load(text, YamlLoader)  # noqa: S506
-    except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise InputError(
-            f"{name}: not a readable YAML or JSON plan ({exc.__class__.__name__})"
-        ) from exc
-    rec = ps.import_plan(s, actor, edition_id, parse_plan(raw, {}, name))
+    rec = ps.import_plan(s, actor, edition_id, load_plan_upload(file.file.read(), name))
     return _plan_json(rec, ps.plan_for(s, actor, rec.id).role)
 
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from natrisk.domain.plan import EditionFacts, Loc, Plan, plan_problems
 from natrisk.errors import Problem, WorkbookError
-from natrisk.io.files import read_bytes
+from natrisk.io.files import decode_text, read_bytes
 from natrisk.io.workbook import Locator, _is_internal, _locate, _too_deep, read_raw
 
 _EXCEL = (".xlsx", ".xlsm", ".xls")
@@ -47,6 +47,25 @@ def load_plan(path: Path, edition: EditionFacts | None = None) -> Plan:
     else:
         raw, where = read_raw(path)
     return parse_plan(raw, where, str(path), edition)
+
+
+def load_plan_upload(data: bytes, name: str) -> Plan:
+    """Read an uploaded plan (.yaml, .yml, .json or .xlsx) with the same guards and line
+    numbers as a file: YAML alias bombs, binary data and bad encodings are refused."""
+    from natrisk.io.workbook import _read_json, _read_yaml
+
+    suffix = Path(name).suffix.lower()
+    if suffix in _EXCEL:
+        from natrisk.io.plan_xlsx import read_plan_xlsx
+
+        raw, where = read_plan_xlsx(data, name)
+    elif suffix in (".yaml", ".yml", ".json"):
+        text = decode_text(data, name)
+        raw, where = _read_json(text, name) if suffix == ".json" else _read_yaml(text, name)
+    else:
+        msg = "upload a plan as .yaml, .yml, .json or .xlsx"
+        raise WorkbookError(f"{name}: {msg}", [Problem(name, "", "", msg)])
+    return parse_plan(raw, where, name)
 
 
 def parse_plan(raw: Any, where: Locator, name: str, edition: EditionFacts | None = None) -> Plan:

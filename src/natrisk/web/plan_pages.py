@@ -418,10 +418,7 @@ async def import_plan(
     request: Request, edition_id: Id, actor: PageActor, s: PageSession
 ) -> Response:
     """Import a plan file for an edition (all or nothing)."""
-    import yaml
-
-    from natrisk.io.plan import parse_plan
-    from natrisk.io.workbook import YamlLoader
+    from natrisk.io.plan import load_plan_upload
 
     async with request.form() as form:  # closes the upload's temporary file
         upload = form.get("file")
@@ -429,15 +426,5 @@ async def import_plan(
             raise InputError("choose a plan file (.yaml, .json or .xlsx) to upload")
         raw_bytes = await upload.read()
         name = upload.filename or "plan"
-    where: dict[tuple[Any, ...], str] = {}
-    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
-        from natrisk.io.plan_xlsx import read_plan_xlsx
-
-        raw, where = read_plan_xlsx(raw_bytes, name)
-    else:
-        try:
-            raw = yaml.load(raw_bytes.decode("utf-8"), YamlLoader)  # noqa: S506 (a safe loader)
-        except (UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise InputError(f"{name}: not a readable YAML or JSON plan") from exc
-    rec = ps.import_plan(s, actor, edition_id, parse_plan(raw, where, name))
+    rec = ps.import_plan(s, actor, edition_id, load_plan_upload(raw_bytes, name))
     return RedirectResponse(f"/plans/{rec.id}", status_code=303)
