@@ -53,6 +53,10 @@ def _text(value: Any) -> Any:
     return value
 
 
+# a plain string stands for the same text in both languages
+Title = Annotated[Text, BeforeValidator(_text)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -70,12 +74,7 @@ class Level(_Model):
     """One step of the capability level scale."""
 
     id: str
-    name: Text
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _name(cls, v: Any) -> Any:
-        return _text(v)
+    name: Title
 
 
 DEFAULT_LEVELS = [
@@ -109,7 +108,7 @@ DimensionLevels = Annotated[dict[str, int], BeforeValidator(dimension_levels)]
 class PlanInfo(_Identified):
     """The plan's header: which edition it plans from and how scenarios are prioritised."""
 
-    title: Text
+    title: Title
     edition: str = Field(min_length=1, max_length=100)
     priority: str = "dominant"
     method: str | None = None
@@ -117,11 +116,6 @@ class PlanInfo(_Identified):
     levels: list[Level] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=2)
     classification: str | None = None
     description: str = ""
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v: Any) -> Any:
-        return _text(v)
 
     @field_validator("priority")
     @classmethod
@@ -137,29 +131,19 @@ class PlanInfo(_Identified):
 class SecurityIssue(_Identified):
     """A veiligheidsvraagstuk: risk categories and scenarios clustered, with a lead ministry."""
 
-    title: Text
+    title: Title
     lead: str = Field(min_length=1)
     categories: list[str] = Field(default_factory=list)
     scenarios: list[str] = Field(default_factory=list)
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v: Any) -> Any:
-        return _text(v)
 
 
 class Task(_Identified):
     """A task and its planning assumptions: the level needed per scenario and dimension."""
 
-    title: Text
+    title: Title
     # each value checked on its own, so a problem is reported at its scenario's line
     scenarios: dict[str, DimensionLevels] = Field(default_factory=dict)
     rationale: str = ""
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v: Any) -> Any:
-        return _text(v)
 
     @field_validator("scenarios", mode="before")
     @classmethod
@@ -170,18 +154,13 @@ class Task(_Identified):
 class Capability(_Identified):
     """A capability: who holds it, where in the chain, which tasks, how strong it is now."""
 
-    title: Text
+    title: Title
     owner: Literal["national", "regional", "private", "international"]
     holder: str = Field(min_length=1, max_length=200)
     phase: Phase
     tasks: list[str] = Field(min_length=1)
     current: dict[str, int]
     rationale: str = ""
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v: Any) -> Any:
-        return _text(v)
 
     @field_validator("current", mode="before")
     @classmethod
@@ -230,27 +209,17 @@ class Weighing(_Model):
 class Objective(_Identified):
     """An objective (or pillar) of a strategy that groups its lines."""
 
-    title: Text
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v: Any) -> Any:
-        return _text(v)
+    title: Title
 
 
 class ActionLine(_Identified):
     """An action line (or goal) of a strategy."""
 
     number: int | None = None
-    title: Text
+    title: Title
     objective: str | None = None
     lead: str = ""
     issues: list[str] = Field(default_factory=list)
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v: Any) -> Any:
-        return _text(v)
 
 
 class LineLink(_Model):
@@ -274,7 +243,7 @@ class Crosswalk(_Model):
 class Strategy(_Identified):
     """A strategy with its period, objectives, action lines, links and crosswalk."""
 
-    title: Text
+    title: Title
     start: dt.date
     end: dt.date
     baseline: str | None = None
@@ -283,11 +252,6 @@ class Strategy(_Identified):
     lines: list[ActionLine] = Field(default_factory=list)
     links: list[LineLink] = Field(default_factory=list)
     crosswalk: list[Crosswalk] = Field(default_factory=list)
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v: Any) -> Any:
-        return _text(v)
 
     @model_validator(mode="after")
     def _period(self) -> Strategy:

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -73,13 +72,14 @@ from natrisk.domain.plan import (
     PHASES,
     Plan,
 )
-from natrisk.errors import OutputError, Problem, WorkbookError
+from natrisk.errors import OutputError
 from natrisk.io.xlsx import (
     FALSE_WORDS,
     TRUE_WORDS,
     _exact,
     _open,
     _put,
+    _raise_problems,
     _Reader,
     _save,
     _text,
@@ -328,19 +328,8 @@ def read_plan_xlsx(data: bytes, name: str) -> tuple[dict[str, Any], Locator]:
     raw: dict[str, Any] = {}
     where: Locator = {}
     _Build(sheets, rd, raw, where).run()
-    if rd.problems:
-        problems = sorted(rd.problems, key=_reading_order)
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+    _raise_problems(rd, list(SHEETS))
     return raw, where
-
-
-def _reading_order(problem: Problem) -> tuple[int, int]:
-    """Sheet by sheet, row by row, as the analyst will fix them."""
-    m = re.match(r"sheet (\w+)(?:, row (\d+))?", problem.where)
-    if m is None:
-        return (-1, 0)
-    order = list(SHEETS)
-    return (order.index(m[1]) if m[1] in order else len(order), int(m[2] or 0))
 
 
 def _sheets(book: Any, rd: _Reader) -> dict[str, _Sheet]:

@@ -25,7 +25,7 @@ import re
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -155,19 +155,24 @@ def read_xlsx(data: bytes, name: str) -> tuple[dict[str, Any], Locator]:
             # a scenario row with a formula in its id may be the one its impacts name
             lenient = any(rec.get("id") is None for _, rec in scenarios.dropped)
             _read_impacts(impacts, index, rd, raw, where, lenient=lenient)
-    if rd.problems:
-        problems = sorted(rd.problems, key=_reading_order)
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+    _raise_problems(rd, ("edition", "scenarios", "impacts"))
     return raw, where
 
 
-def _reading_order(problem: Problem) -> tuple[int, int]:
-    """Sheet by sheet, row by row, as the analyst will fix them."""
-    m = re.match(r"sheet (\w+)(?:, row (\d+))?", problem.where)
-    if m is None:
-        return (-1, 0)
-    order = ("edition", "scenarios", "impacts")
-    return (order.index(m[1]) if m[1] in order else len(order), int(m[2] or 0))
+def _raise_problems(rd: _Reader, order: Sequence[str]) -> None:
+    """Raise every problem found, sheet by sheet (in ``order``) and row by row, as the
+    analyst will fix them."""
+    if not rd.problems:
+        return
+
+    def place(problem: Problem) -> tuple[int, int]:
+        m = re.match(r"sheet (\w+)(?:, row (\d+))?", problem.where)
+        if m is None:
+            return (-1, 0)
+        return (list(order).index(m[1]) if m[1] in order else len(order), int(m[2] or 0))
+
+    problems = sorted(rd.problems, key=place)
+    raise WorkbookError(f"{rd.name}: {len(problems)} problem(s)", problems)
 
 
 def _refuse(name: str, message: str) -> WorkbookError:

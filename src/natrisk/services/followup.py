@@ -123,15 +123,16 @@ class Positions:
                     "id": scen.id,
                     "title": scen.title,
                     "theme": scen.theme,
-                    "current": _pos(self.current, s),
-                    "achieved": _pos(self.achieved, s),
-                    "target": _pos(self.target, s),
+                    "current": position(self.current, s),
+                    "achieved": position(self.achieved, s),
+                    "target": position(self.target, s),
                 }
             )
         return out
 
 
-def _pos(a: Assessment, s: int) -> dict[str, Any]:
+def position(a: Assessment, s: int) -> dict[str, Any]:
+    """Scenario ``s`` in the risk diagram: likelihood class and x, impact score, rank."""
     lik = a.table.framework.likelihood.ids
     return {
         "likelihood": lik[a.table.likelihood_point[s]],

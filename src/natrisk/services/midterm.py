@@ -22,6 +22,7 @@ from natrisk.services.followup import (
     current_strategy,
     cycle_events,
     measure_flags,
+    position,
     positions,
     strategy_overview,
 )
@@ -301,16 +302,7 @@ def _section(
 
 
 def _index(a: Assessment) -> dict[str, dict[str, Any]]:
-    lik = a.table.framework.likelihood.ids
-    return {
-        s.id: {
-            "likelihood": lik[a.table.likelihood_point[k]],
-            "x": float(a.table.likelihood_pos[k, 0]),
-            "impact": float(a.scores[k]),
-            "rank": int(a.ranks[k]),
-        }
-        for k, s in enumerate(a.table.scenarios)
-    }
+    return {s.id: position(a, k) for k, s in enumerate(a.table.scenarios)}
 
 
 def _trend(before: dict[str, Any], now: dict[str, Any]) -> str:

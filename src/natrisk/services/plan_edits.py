@@ -21,7 +21,7 @@ from natrisk.domain.plan import (
     Weighing,
 )
 from natrisk.errors import InputError, Problem, WorkbookError
-from natrisk.io.plan import dump_plan, parse_plan
+from natrisk.io.plan import _message, dump_plan, parse_plan
 from natrisk.services.access import NotFound
 
 
@@ -36,15 +36,7 @@ def model(cls: type[Any], data: Any, what: str) -> Any:
         return cls.model_validate(data)
     except ValidationError as exc:
         problems = [
-            Problem(
-                what,
-                "",
-                ".".join(str(p) for p in e["loc"]),
-                "required field is missing"
-                if e["type"] == "missing"
-                else str(e["msg"]).removeprefix("Value error, "),
-            )
-            for e in exc.errors()
+            Problem(what, "", ".".join(str(p) for p in e["loc"]), _message(e)) for e in exc.errors()
         ]
         raise WorkbookError(f"{what}: {len(problems)} problem(s)", problems) from exc
 
