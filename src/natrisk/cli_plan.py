@@ -49,14 +49,6 @@ def _today(text: str | None) -> dt.date:
     return parse_day(text, "--today") if text else dt.date.today()
 
 
-def _facts(edition: Path) -> Any:
-    from natrisk.services.edition import open_edition
-    from natrisk.services.planning import edition_facts
-
-    ed = open_edition(edition)
-    return edition_facts(ed.framework, [s.id for s in ed.book.scenarios])
-
-
 def _save(plan: Any, path: Path) -> None:
     from natrisk.io.plan import write_plan
 
@@ -275,7 +267,6 @@ def plan_weigh(
     from natrisk.services.plan_edits import record_weighing
 
     with _edges():
-        facts = _facts(edition)
         op = _open(plan, edition)
         data = {
             "issue": issue,
@@ -294,7 +285,7 @@ def plan_weigh(
             "author": author,
             "date": dt.date.today().isoformat(),
         }
-        new = record_weighing(op.plan, data, facts)
+        new = record_weighing(op.plan, data, op.facts)
         _save(new, plan)
         verdict = new.weighing(issue).verdict  # type: ignore[union-attr]
         label = {"strengthened": "versterkte inzet", "sustained": "onverminderde inzet"}[verdict]
@@ -336,7 +327,8 @@ def plan_set_level(
             if not value.lstrip("-").isdigit():
                 raise OptionError(f"--level: {dim}={value!r} is not a whole number")
             levels[dim] = int(value)
-        new = set_current(_open(plan, edition).plan, capability, levels, rationale, _facts(edition))
+        op = _open(plan, edition)
+        new = set_current(op.plan, capability, levels, rationale, op.facts)
         _save(new, plan)
         err.print(f"updated {capability!r}")
 
@@ -432,7 +424,8 @@ def follow_add_measure(
             "milestones": [_milestone(m) for m in milestone or []],
             "targets": [_target(t) for t in target or []],
         }
-        new = add_measure(_open(plan, edition).plan, data, _facts(edition))
+        op = _open(plan, edition)
+        new = add_measure(op.plan, data, op.facts)
         _save(new, plan)
         err.print(f"added measure {measure_id!r} under {line!r}")
 
@@ -486,7 +479,8 @@ def follow_progress(
     from natrisk.services.plan_edits import measure_of, replace_measure, report_progress
 
     with _edges():
-        p = _open(plan, edition).plan
+        op = _open(plan, edition)
+        p = op.plan
         readings = {}
         for key, raw in _pairs(value, "--value").items():
             try:
@@ -500,7 +494,7 @@ def follow_progress(
             "author": author,
         }
         m = report_progress(measure_of(p, measure), entry, readings, milestone_done)
-        _save(replace_measure(p, m, _facts(edition)), plan)
+        _save(replace_measure(p, m, op.facts), plan)
         err.print(f"recorded progress on {measure!r}: {status}")
 
 

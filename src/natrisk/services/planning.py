@@ -280,6 +280,7 @@ class OpenPlan:
 
     plan: Plan
     assessment: Assessment
+    facts: EditionFacts  # what changes to the plan are checked against
 
 
 def open_plan(plan_path: Path, edition_path: Path) -> OpenPlan:
@@ -295,7 +296,7 @@ def open_plan(plan_path: Path, edition_path: Path) -> OpenPlan:
         raise WorkbookError(
             f"{plan_path}: wrong edition", [Problem(str(plan_path), "", "plan.edition", msg)]
         )
-    return OpenPlan(plan, plan_assessment(plan, ed.book, ed.table))
+    return OpenPlan(plan, plan_assessment(plan, ed.book, ed.table), facts)
 
 
 def plan_assessment(plan: Plan, book: Workbook, table: ScoreTable) -> Assessment:
