@@ -11,6 +11,22 @@ from natrisk.store.database import Database
 from tests.pg import Cluster
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One audit key file for the run, as an operator would configure for server and CLI
+    alike (the default, one key file per database in the user's data folder, is tested too)."""
+    import os
+
+    path = tmp_path_factory.mktemp("keys") / "audit.key"
+    before = os.environ.get("NATRISK_AUDIT_KEY_FILE")
+    os.environ["NATRISK_AUDIT_KEY_FILE"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("NATRISK_AUDIT_KEY_FILE", None)
+    else:
+        os.environ["NATRISK_AUDIT_KEY_FILE"] = before
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Cluster]:
     """One PostgreSQL server for the whole run, stopped at the end."""

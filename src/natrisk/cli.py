@@ -419,15 +419,16 @@ DatabaseOpt = Annotated[
 
 
 def _actor(s: Any, username: str) -> Any:
-    from sqlalchemy import select
-
     from natrisk.errors import InputError
     from natrisk.services.access import Actor
-    from natrisk.store.models import User
+    from natrisk.services.accounts import find_user
 
-    user = s.scalars(select(User).where(User.username == username)).first()
+    user = find_user(s, username)
     if user is None or not user.active:
-        raise InputError(f"no active user {username!r}; create one with: natrisk users add")
+        raise InputError(
+            f"no active user {username!r} (write organisation/name when several organisations "
+            "use the name); create one with: natrisk users add"
+        )
     return Actor.of(user)
 
 
@@ -551,32 +552,127 @@ def users_add(
 
 
 @audit_app.command("verify")
-def audit_verify(database: DatabaseOpt = None) -> None:
-    """Check the hash chain of the audit trail; exit 2 when any entry was edited or deleted.
+def audit_verify(
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A checkpoint file from 'natrisk audit checkpoint' to compare with."),
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Check the hash chain and its signed head; exit 2 when any entry was edited or deleted.
 
-    Example: natrisk audit verify
+    Example: natrisk audit verify --checkpoint /backup/audit-head.json
     """
     from natrisk.errors import NatriskError
-    from natrisk.services.audit import verify
+    from natrisk.io.files import read_text
+    from natrisk.services.audit import Checkpoint, against_checkpoint, verify
     from natrisk.store.database import Database
 
     with _edges():
+        mark = Checkpoint.from_json(read_text(checkpoint)) if checkpoint else None
         db = Database(database)
-        with db.session() as s:
+        with db.session(write=False) as s:
             count, problems = verify(s)
+            if mark is not None:
+                problems += against_checkpoint(s, mark)
         if problems:
             for p in problems:
                 err.print(f"  - entry {p.entry_id}: {p.message}", markup=False)
             raise NatriskError(
                 f"the audit trail is broken: {len(problems)} problem(s) in {count} entries"
             )
-        err.print(f"[green]intact[/]: {count} entries")
+        against = f", consistent with the checkpoint of {mark.at}" if mark else ""
+        err.print(f"[green]intact[/]: {count} entries{against}")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    out_file: Annotated[
+        Path, typer.Option("--out", help="File to write the head to (keep it off this server).")
+    ],
+    database: DatabaseOpt = None,
+) -> None:
+    """Verify the chain and write its signed head to a file kept outside the database.
+
+    Example: natrisk audit checkpoint --out /backup/audit-head.json
+    """
+    from natrisk.io.files import write_text_atomic
+    from natrisk.services.audit import checkpoint
+    from natrisk.store.database import Database
+
+    with _edges():
+        db = Database(database)
+        with db.session() as s:
+            mark = checkpoint(s)
+        write_text_atomic(out_file, mark.to_json())
+        err.print(f"wrote {out_file}: entry {mark.last_id} of {mark.count}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    username: Annotated[str, typer.Argument(help="Username (organisation/name when shared).")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Deactivate a user: they cannot sign in, and every session of theirs ends at once.
+
+    Example: natrisk users deactivate alice
+    """
+    from natrisk.services.accounts import set_active
+    from natrisk.store.database import Database
+
+    with _edges():
+        db = Database(database)
+        with db.session() as s:
+            user = _user(s, username)
+            set_active(s, user, False)
+            err.print(f"deactivated {user.username}; their sessions have ended")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: Annotated[str, typer.Argument(help="Username (organisation/name when shared).")],
+    password: Annotated[
+        str | None, typer.Option(help="New password (at least 12 characters); asked when left out.")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Set a user's password; every session of theirs ends.
+
+    Example: natrisk users passwd alice
+    """
+    from natrisk.services.accounts import set_password
+    from natrisk.store.database import Database
+
+    with _edges():
+        secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        db = Database(database)
+        with db.session() as s:
+            user = _user(s, username)
+            ended = set_password(s, user, secret)
+            err.print(f"password of {user.username} set; {ended} session(s) ended")
+
+
+def _user(s: Any, username: str) -> Any:
+    from natrisk.errors import InputError
+    from natrisk.services.accounts import find_user
+
+    user = find_user(s, username)
+    if user is None:
+        raise InputError(f"no user {username!r} (write organisation/name when the name is shared)")
+    return user
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    trusted_proxies: Annotated[
+        str,
+        typer.Option(
+            envvar="NATRISK_TRUSTED_PROXIES",
+            help="Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed.",
+        ),
+    ] = "",
     database: DatabaseOpt = None,
 ) -> None:
     """Run the web API (OpenAPI at /docs). With nothing configured it creates the local
@@ -596,7 +692,17 @@ def serve(
         if message:
             err.print(message, highlight=False)
         err.print(f"serving on http://{host}:{port} (API documentation at /docs)")
-        uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+        # forwarded headers only from named proxies: uvicorn would otherwise believe any
+        # client on 127.0.0.1, who could then choose the address the sign-in limit counts
+        proxies = ",".join(p.strip() for p in trusted_proxies.split(",") if p.strip())
+        uvicorn.run(
+            create_app(db),
+            host=host,
+            port=port,
+            log_level="warning",
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
+        )
 
 
 from natrisk.cli_plan import follow_app, plan_app  # noqa: E402  (they use the helpers above)

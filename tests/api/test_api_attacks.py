@@ -24,7 +24,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, inspect, select
 
 from natrisk.api.app import MAX_BODY
-from natrisk.services import accounts
+from natrisk.services import accounts, signins
 from natrisk.store.models import AuditEntry, Base, ScenarioRecord, ScoreRecord, User
 
 FLOOD = "/api/editions/{pub}/scenarios/coastal-flood"
@@ -385,13 +385,23 @@ def test_script_in_titles_is_rendered_escaped(world: World) -> None:
 # ---------------------------------------------------------------------------- tokens
 
 
-def _token(uid: Any, key: str | None = None, salt: str = "natrisk-session", age: int = 0) -> str:
+def _token(w: World, data: Any, key: bytes | str | None = None, salt: str = "natrisk-session", age: int = 0) -> str:
     class Dated(TimestampSigner):
         def get_timestamp(self) -> int:
             return int(time.time()) - age
 
-    serializer = URLSafeTimedSerializer(key or accounts.secret_key(), salt=salt, signer=Dated)
-    return str(serializer.dumps(uid))
+    with w.db.session() as s:
+        real = signins.signing_key(s)
+    serializer = URLSafeTimedSerializer(key or real, salt=salt, signer=Dated)
+    return str(serializer.dumps(data))
+
+
+def _claims(w: World, name: str) -> dict[str, Any]:
+    """The claims inside a real token of ``name`` (its signature checked with the real key)."""
+    with w.db.session() as s:
+        key = signins.signing_key(s)
+    data: dict[str, Any] = URLSafeTimedSerializer(key, salt="natrisk-session").loads(w.tokens[name])
+    return data
 
 
 def test_forged_tokens_are_401_and_change_nothing(world: World) -> None:
@@ -399,13 +409,18 @@ def test_forged_tokens_are_401_and_change_nothing(world: World) -> None:
     before = snapshot(w.db)
     admin_id = w.user_ids["admin1"]
     good = w.tokens["admin1"]
+    claims = _claims(w, "admin1")
     forged = [
         "garbage",
         good[:-2] + ("AA" if not good.endswith("AA") else "BB"),
-        _token({"uid": admin_id}, key="not-the-servers-key"),
-        _token({"uid": admin_id}, salt="another-salt"),
-        _token({"uid": 987654}),
-        _token("admin1"),
+        _token(w, claims, key="not-the-servers-key"),
+        _token(w, claims, salt="another-salt"),
+        _token(w, {"uid": admin_id}),  # the old form: a user id alone
+        _token(w, claims | {"db": "another-instance"}),
+        _token(w, claims | {"n": "a-guessed-nonce"}),
+        _token(w, claims | {"sid": claims["sid"] + 1000}),
+        _token(w, claims | {"cv": claims["cv"] + 1}),
+        _token(w, "admin1"),
         ".".join(["eyJ1aWQiOjF9"] * 3),
     ]
     put = url(w, FLOOD + "/scores/1.2")
@@ -426,14 +441,14 @@ def test_forged_tokens_are_401_and_change_nothing(world: World) -> None:
 
 def test_expired_tokens_are_401(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     w = world
-    old = _token({"uid": w.user_ids["admin1"]}, age=accounts.TOKEN_AGE + 60)
+    old = _token(w, _claims(w, "admin1"), age=signins.token_age() + 60)
     err = assert_error(w.http.client(old).get("/api/me"), 401)
     assert "expired" in err["message"], err
     cookie = w.http.client(headers={"cookie": f"natrisk_session={old}"})
     assert "expired" in assert_error(cookie.get("/api/me"), 401)["message"]
     fresh = w.tokens["admin1"]
     assert w.http.client(fresh).get("/api/me").status_code == 200
-    monkeypatch.setattr(accounts, "TOKEN_AGE", -1)  # time travel: every token is now too old
+    monkeypatch.setattr(signins, "TOKEN_HOURS", -1)  # time travel: every token is now too old
     assert "expired" in assert_error(w.http.client(fresh).get("/api/me"), 401)["message"]
 
 

@@ -202,7 +202,9 @@ def counts(db: Database) -> dict[str, int]:
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m natrisk ARGS`` as a user would, in a clean environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NATRISK_")}
+    # the operator's audit key file is configuration the CLI shares with the server
+    keep = ("NATRISK_AUDIT_KEY_FILE",)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NATRISK_") or k in keep}
     env["NO_COLOR"] = "1"
     env["COLUMNS"] = "200"
     if cwd is not None:

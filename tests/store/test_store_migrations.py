@@ -34,6 +34,8 @@ TABLES = {
     "login_attempts",
     "plans",
     "measures",
+    "instance",
+    "sign_ins",
 }
 
 

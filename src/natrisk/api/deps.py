@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from natrisk.services import signins
 from natrisk.services.access import Actor, Forbidden
-from natrisk.services.accounts import Unauthorized, actor_from_token
+from natrisk.services.signins import Unauthorized
 from natrisk.store.database import Database
 
 SESSION_COOKIE = "natrisk_session"
@@ -25,36 +26,48 @@ def database(request: Request) -> Database:
     return db
 
 
-def session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
-    with db.session() as s:
+READ_METHODS = {"GET", "HEAD"}  # answered from a read session, which takes no write lock
+
+
+def session(request: Request, db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error.
+
+    Used with ``scope="function"`` (below), so the commit happens before the response is
+    sent: a client is never told 200 for a write that a crash could still lose, and a
+    commit that fails (a lost race, a busy database) is the answer instead.
+    """
+    with db.session(write=request.method not in READ_METHODS) as s:
         yield s
 
 
 def actor(
     request: Request,
-    s: Annotated[Session, Depends(session)],
+    s: Annotated[Session, Depends(session, scope="function")],
     authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
     """The signed-in user, from a bearer token or the session cookie (with its CSRF check)."""
     if authorization:
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("use 'Authorization: Bearer <token>'")
-        return actor_from_token(s, token.strip())
+        found = signins.resolve(s, token.strip())
+        request.state.sign_in = found
+        return found.actor
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthorized("sign in first (POST /api/login)")
-    found = actor_from_token(s, cookie)
+    found = signins.resolve(s, cookie)
+    request.state.sign_in = found
     if request.method not in SAFE_METHODS:
+        # the token is derived from the session itself, so a cookie planted by another
+        # site (double-submit without binding) does not pass
         sent = request.headers.get(CSRF_HEADER) or ""
-        expected = request.cookies.get(CSRF_COOKIE) or ""
-        if not expected or not secrets.compare_digest(sent, expected):
+        if not secrets.compare_digest(sent.encode(), found.csrf.encode()):
             raise Forbidden("missing or wrong CSRF token; reload the page and try again")
-    return found
+    return found.actor
 
 
-SessionDep = Annotated[Session, Depends(session)]
+SessionDep = Annotated[Session, Depends(session, scope="function")]
 ActorDep = Annotated[Actor, Depends(actor)]
 
 # ids in paths: whole numbers the database can hold (a larger one is a 422, not a crash)

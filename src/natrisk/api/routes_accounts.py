@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, ActorDep, SessionDep, database
+from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, ActorDep, Id, SessionDep, database
 from natrisk.security import level_name, levels
-from natrisk.services import accounts
+from natrisk.services import accounts, signins
 from natrisk.services.access import Forbidden
 from natrisk.store.database import Database
 from natrisk.store.models import Organisation, User
@@ -42,6 +41,16 @@ def _user_json(user: User) -> dict[str, Any]:
     }
 
 
+def client_address(request: Request) -> str:
+    """The address the sign-in limit counts (forwarded headers are trusted only from the
+    proxies named in NATRISK_TRUSTED_PROXIES, see ``natrisk serve``)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _agent(request: Request) -> str:
+    return (request.headers.get("user-agent") or "")[:300]
+
+
 @router.post("/login")
 def login(
     body: Credentials,
@@ -50,34 +59,73 @@ def login(
     db: Annotated[Database, Depends(database)],
 ) -> dict[str, Any]:
     """Sign in: returns a bearer token and sets the session cookie (with a CSRF cookie)."""
-    address = request.client.host if request.client else "unknown"
-    try:
-        with db.session() as s:
-            user = accounts.authenticate(s, body.username, body.password, address)
-            token = accounts.issue_token(user)
-            info = _user_json(user)
-    except accounts.Unauthorized:
-        with db.session() as s:
-            accounts.note_attempt(s, body.username, address, False)
-        raise
+    done = accounts.sign_in(
+        db, body.username, body.password, client_address(request), "token", _agent(request)
+    )
     with db.session() as s:
-        accounts.note_attempt(s, body.username, address, True)
-    csrf = secrets.token_urlsafe(24)
-    response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=accounts.TOKEN_AGE
-    )
-    response.set_cookie(
-        CSRF_COOKIE, csrf, httponly=False, samesite="strict", max_age=accounts.TOKEN_AGE
-    )
-    return {"token": token, "csrf_token": csrf, "user": info}
+        user = s.get(User, done.user_id)
+        assert user is not None
+        info = _user_json(user)
+    age = signins.token_age()
+    response.set_cookie(SESSION_COOKIE, done.token, httponly=True, samesite="lax", max_age=age)
+    response.set_cookie(CSRF_COOKIE, done.csrf, httponly=False, samesite="strict", max_age=age)
+    return {"token": done.token, "csrf_token": done.csrf, "user": info}
 
 
 @router.post("/logout")
-def logout(response: Response, actor: ActorDep) -> dict[str, str]:
-    """Sign out (clears the cookies; bearer tokens simply expire)."""
+def logout(request: Request, response: Response, actor: ActorDep, s: SessionDep) -> dict[str, str]:
+    """Sign out: ends this session on the server (its cookie or bearer token stops working)."""
+    signins.end(s, request.state.sign_in.sign_in_id, "signed out")
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)
     return {"status": "signed out"}
+
+
+@router.get("/sessions")
+def my_sessions(request: Request, actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
+    """The signed-in user's open sessions, newest first (the current one is marked)."""
+    current = request.state.sign_in.sign_in_id
+    return [
+        {
+            "id": row.id,
+            "kind": row.kind,
+            "address": row.address,
+            "agent": row.agent,
+            "created_at": row.created_at.isoformat(),
+            "expires_at": row.expires_at.isoformat(),
+            "current": row.id == current,
+        }
+        for row in signins.open_sessions(s, actor.user_id)
+    ]
+
+
+@router.delete("/sessions/{sign_in_id}")
+def end_session(sign_in_id: Id, actor: ActorDep, s: SessionDep) -> dict[str, str]:
+    """End one of the signed-in user's own sessions (another user's is 'not found')."""
+    signins.end_own(s, actor, sign_in_id)
+    return {"status": "ended"}
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=12, max_length=1000)
+
+
+@router.post("/me/password")
+def change_password(
+    body: PasswordChange, request: Request, response: Response, actor: ActorDep, s: SessionDep
+) -> dict[str, Any]:
+    """Change one's own password: every session ends; a fresh token is returned for this one."""
+    user = s.get(User, actor.user_id)
+    assert user is not None
+    ended = accounts.change_password(s, user, body.current_password, body.new_password)
+    token = signins.issue_token(user, s, kind="token", address=client_address(request))
+    csrf = signins.resolve(s, token).csrf
+    age = signins.token_age()
+    if request.cookies.get(SESSION_COOKIE):
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=age)
+        response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict", max_age=age)
+    return {"status": "changed", "sessions_ended": ended, "token": token, "csrf_token": csrf}
 
 
 @router.get("/me")

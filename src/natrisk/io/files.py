@@ -47,6 +47,24 @@ def decode_text(data: bytes, name: str) -> str:
         raise WorkbookError(f"{name}: not text", [Problem(name, "", "", msg)]) from exc
 
 
+def read_text(path: Path) -> str:
+    """A small user text file, read with the same guards as a workbook."""
+    return decode_text(read_bytes(path), str(path))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file whole or not at all (a temporary file beside it, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+
+
 @contextmanager
 def staged_output(out_dir: Path) -> Iterator[Path]:
     """A scratch folder whose files move into ``out_dir`` only if the block succeeds."""

@@ -1,54 +1,40 @@
-"""Organisations, users, passwords (argon2), tokens and the sign-in rate limit."""
+"""Organisations, users, passwords (argon2), the sign-in rate limit and credential changes.
+
+Usernames are unique within an organisation, not across them, so that one organisation's
+administrator cannot learn another's names. A name is written ``name`` when only one user
+has it, or ``organisation/name`` to be exact; sessions and tokens live in ``signins``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
-from pathlib import Path
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from natrisk.errors import InputError
 from natrisk.security import ROLES, level_index
 from natrisk.services.access import Actor, Conflict, NotFound
+from natrisk.services.signins import Unauthorized, end_all, issue_token
+from natrisk.store.database import Database
 from natrisk.store.models import LoginAttempt, Membership, Organisation, User
 
+__all__ = ["Unauthorized", "issue_token"]  # the sign-in routes take both from here
+
 HASHER = PasswordHasher()
-TOKEN_AGE = int(os.environ.get("NATRISK_TOKEN_HOURS", "12")) * 3600
 MAX_FAILURES = 5  # per account, and per address, within the window
 WINDOW = dt.timedelta(minutes=15)
+MAX_NAMESAKES = 8  # users sharing a name across organisations tried at one sign-in
 _DUMMY = HASHER.hash("natrisk-timing-equaliser")
-
-
-class Unauthorized(InputError):
-    """No valid credentials."""
-
-    status = 401
 
 
 class TooManyAttempts(InputError):
     """Too many failed sign-ins for this account or address."""
 
     status = 429
-
-
-def secret_key() -> str:
-    """The signing key: NATRISK_SECRET_KEY, or one kept beside the default database."""
-    key = os.environ.get("NATRISK_SECRET_KEY")
-    if key:
-        return key
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "natrisk"
-    base.mkdir(parents=True, exist_ok=True)
-    path = base / "secret.key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def ensure_organisation(session: Session, slug: str, name: str | None = None) -> Organisation:
@@ -69,6 +55,17 @@ def validate_password(password: str) -> None:
         raise InputError("a password may have at most 1,000 characters")
 
 
+def _check_username(username: str) -> str:
+    name = username.strip()
+    if (
+        not name
+        or len(name) > 100
+        or not name.replace(".", "").replace("-", "").replace("_", "").isalnum()
+    ):
+        raise InputError("a username has 1 to 100 letters, digits, '.', '-' or '_'")
+    return name
+
+
 def add_user(
     session: Session,
     username: str,
@@ -78,18 +75,13 @@ def add_user(
     is_admin: bool = False,
     display_name: str | None = None,
 ) -> User:
-    """Create a user with an argon2 password hash."""
-    username = username.strip()
-    if (
-        not username
-        or len(username) > 100
-        or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
-    ):
-        raise InputError("a username has 1 to 100 letters, digits, '.', '-' or '_'")
+    """Create a user with an argon2 password hash (names are unique within the organisation)."""
+    username = _check_username(username)
     validate_password(password)
-    if session.scalars(select(User).where(User.username == username)).first() is not None:
-        raise Conflict(f"user {username!r} already exists")
     org = ensure_organisation(session, organisation)
+    taken = select(User).where(User.username == username, User.organisation_id == org.id)
+    if session.scalars(taken).first() is not None:
+        raise Conflict(f"user {username!r} already exists in {org.slug}")
     user = User(
         username=username,
         display_name=display_name or username,
@@ -97,10 +89,28 @@ def add_user(
         clearance=level_index(clearance),
         organisation_id=org.id,
         is_admin=is_admin,
+        credential_version=1,
     )
     session.add(user)
     session.flush()
     return user
+
+
+def users_named(session: Session, name: str, organisation_id: int | None = None) -> list[User]:
+    """The users a name may mean: ``org/name`` exactly, else every namesake (or one org's)."""
+    slug, _, plain = name.rpartition("/")
+    stmt = select(User).where(User.username == plain.strip()).order_by(User.id)
+    if slug:
+        stmt = stmt.join(Organisation).where(Organisation.slug == slug.strip())
+    if organisation_id is not None:
+        stmt = stmt.where(User.organisation_id == organisation_id)
+    return list(session.scalars(stmt.limit(MAX_NAMESAKES)))
+
+
+def find_user(session: Session, name: str, organisation_id: int | None = None) -> User | None:
+    """The one user a name means (None when there is none, or more than one)."""
+    found = users_named(session, name, organisation_id)
+    return found[0] if len(found) == 1 else None
 
 
 def authenticate(session: Session, username: str, password: str, address: str) -> User:
@@ -115,16 +125,20 @@ def authenticate(session: Session, username: str, password: str, address: str) -
     by_addr = session.scalar(failures.where(LoginAttempt.address == address)) or 0
     if by_user >= MAX_FAILURES or by_addr >= MAX_FAILURES * 4:
         raise TooManyAttempts("too many failed sign-ins; wait 15 minutes and try again")
-    user = session.scalars(select(User).where(User.username == username)).first()
-    ok = False
-    try:
-        ok = HASHER.verify(user.password_hash if user else _DUMMY, password) and user is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
-    ok = ok and user is not None and user.active
-    if not ok or user is None:
+    matches = [u for u in users_named(session, username) if _verify(u.password_hash, password)]
+    if not matches:
+        _verify(_DUMMY, password)  # the same work whether or not the name exists
+    user = matches[0] if len(matches) == 1 else None
+    if user is None or not user.active:
         raise Unauthorized("unknown user or wrong password")
     return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return bool(HASHER.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def note_attempt(session: Session, username: str, address: str, success: bool) -> None:
@@ -132,24 +146,30 @@ def note_attempt(session: Session, username: str, address: str, success: bool) -
     session.add(LoginAttempt(username=username[:100], address=address[:100], success=success))
 
 
-def issue_token(user: User) -> str:
-    """A signed, expiring token naming the user (bearer token and session cookie alike)."""
-    return URLSafeTimedSerializer(secret_key(), salt="natrisk-session").dumps({"uid": user.id})
+def change_password(session: Session, user: User, current: str, new: str) -> int:
+    """Change a user's own password; every session of theirs ends. Returns how many."""
+    if not _verify(user.password_hash, current):
+        raise InputError("the current password is wrong")
+    validate_password(new)
+    user.password_hash = HASHER.hash(new)
+    user.credential_version = (user.credential_version or 1) + 1
+    return end_all(session, user.id, "password changed")
 
 
-def actor_from_token(session: Session, token: str) -> Actor:
-    """The actor a token names; forged, expired or stale tokens are refused."""
-    serializer = URLSafeTimedSerializer(secret_key(), salt="natrisk-session")
-    try:
-        data = serializer.loads(token, max_age=TOKEN_AGE)
-    except SignatureExpired as exc:
-        raise Unauthorized("your session has expired; sign in again") from exc
-    except BadSignature as exc:
-        raise Unauthorized("invalid token; sign in again") from exc
-    user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
-    if user is None or not user.active:
-        raise Unauthorized("invalid token; sign in again")
-    return Actor.of(user)
+def set_password(session: Session, user: User, new: str) -> int:
+    """Set a password (administrator or command line); every session of the user ends."""
+    validate_password(new)
+    user.password_hash = HASHER.hash(new)
+    user.credential_version = (user.credential_version or 1) + 1
+    return end_all(session, user.id, "password reset")
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Activate or deactivate a user; deactivation ends every session at once."""
+    user.active = active
+    if not active:
+        user.credential_version = (user.credential_version or 1) + 1
+        end_all(session, user.id, "deactivated")
 
 
 def set_role(
@@ -161,9 +181,11 @@ def set_role(
     edition, _ = edition_for(session, actor, edition_id, "manage")
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
-    user = session.scalars(select(User).where(User.username == username)).first()
     # a ministry's contributor may work on another organisation's plan (its own measures only)
     foreign_ok = role == "contributor"
+    user = find_user(session, username, edition.organisation_id)
+    if user is None and foreign_ok:
+        user = find_user(session, username)
     if user is None or (user.organisation_id != edition.organisation_id and not foreign_ok):
         raise NotFound(f"no user {username!r} in this organisation")
     member = session.get(Membership, (user.id, edition.id))
@@ -180,8 +202,36 @@ def ensure_role(session: Session, actor: Actor, edition_id: int, username: str, 
     from natrisk.services.access import edition_for, role_in
 
     edition, _ = edition_for(session, actor, edition_id, "manage")
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or user.organisation_id != edition.organisation_id:
+    user = find_user(session, username, edition.organisation_id)
+    if user is None:
         raise NotFound(f"no user {username!r} in this organisation")
     if role_in(session, Actor.of(user), edition) is None:
         set_role(session, actor, edition_id, username, role)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: its token, its CSRF token and the user."""
+
+    token: str
+    csrf: str
+    user_id: int
+
+
+def sign_in(
+    db: Database, username: str, password: str, address: str, kind: str, agent: str = ""
+) -> SignedIn:
+    """Check credentials and open a session; a failure is counted in its own transaction."""
+    from natrisk.services.signins import resolve
+
+    try:
+        with db.session() as s:
+            user = authenticate(s, username, password, address)
+            token = issue_token(user, s, kind=kind, address=address, agent=agent)
+            note_attempt(s, username, address, True)
+            found = resolve(s, token)
+    except Unauthorized:
+        with db.session() as s:
+            note_attempt(s, username, address, False)
+        raise
+    return SignedIn(token, found.csrf, found.actor.user_id)

@@ -10,12 +10,16 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from natrisk.errors import OutputError
+from natrisk.errors import Conflict, NatriskError, OutputError, Unavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY = "natrisk_read_only"  # execution option of the engine behind read sessions
+RACE_STATES = {"40001", "40P01"}  # PostgreSQL: serialization failure, deadlock detected
+READ_ONLY_STATE = "25006"  # PostgreSQL: a write in a read-only transaction
 
 
 def default_url() -> str:
@@ -52,18 +56,30 @@ def make_engine(url: str | None = None) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            # SQLite cannot upgrade a read transaction safely under concurrency: take the
-            # write lock up front, so concurrent writers queue instead of failing midway
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # SQLite cannot upgrade a read transaction safely under concurrency: a writer
+            # takes the write lock up front, so writers queue instead of failing midway; a
+            # reader takes none and reads one WAL snapshot, never waiting for a writer
+            reading = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql(f"PRAGMA query_only={int(reading)}")  # SQLite refuses writes
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
 
 def serialize_appends(session: Session) -> None:
     """Hold the audit-append lock until the transaction ends (PostgreSQL; SQLite already
-    serialises writers with BEGIN IMMEDIATE)."""
+    serialises writers: write sessions begin with BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(724301)"))
+
+
+def end_transaction(session: Session) -> None:
+    """End the session's transaction now, before slow work that needs no database.
+
+    What was loaded stays usable; a reader lets go of its snapshot and its pooled
+    connection, and anything the session does afterwards runs in a new transaction.
+    """
+    session.commit()
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -74,10 +90,22 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        with engine.connect() as conn:
+            if sqlite:
+                # SQLite rebuilds a table to change its constraints; its own guide says to
+                # switch foreign keys off for that (outside a transaction) and check after
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, revision)
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise OutputError("database migration broke a foreign key; nothing changed")
+            finally:
+                if sqlite:
+                    conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     except SQLAlchemyError as exc:
         raise OutputError(f"database migration failed: {exc}") from exc
 
@@ -87,8 +115,42 @@ def _mark_written(session: Session, _context: Any) -> None:
     session.info["wrote"] = True
 
 
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySession("a read session cannot store changes; use a write session")
+
+
+def _refuse_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlySession("a read session cannot change rows; use a write session")
+
+
+class ReadOnlySession(OutputError):
+    """A read session was asked to write (a bug: the route should use a write session)."""
+
+
+def translate(exc: SQLAlchemyError) -> NatriskError:
+    """The natrisk error for a database failure: a lost race, a busy database, or a fault."""
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    if state == READ_ONLY_STATE or "readonly database" in str(orig):
+        return ReadOnlySession("a read session cannot change rows; use a write session")
+    if isinstance(exc, (StaleDataError, IntegrityError)) or state in RACE_STATES:
+        return Conflict(
+            "someone else changed the same data at the same moment; nothing was stored. "
+            "Reload and apply your change again"
+        )
+    if isinstance(exc, OperationalError):  # locked, busy, disconnected, out of connections
+        return Unavailable(
+            "the database is busy or unreachable; nothing was stored. Try again in a moment"
+        )
+    if isinstance(exc, DBAPIError):
+        return OutputError("the database refused the request; nothing was stored")
+    return OutputError(f"database error: {type(exc).__name__}")
+
+
 class Database:
-    """An engine and its session factory."""
+    """An engine and its two session factories: writers and readers."""
 
     def __init__(self, url: str | None = None, upgrade: bool = True) -> None:
         self.engine = make_engine(url)
@@ -96,13 +158,29 @@ class Database:
             migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self.sessions, "after_flush", _mark_written)
+        options: dict[str, Any] = {READ_ONLY: True}
+        if self.engine.dialect.name == "postgresql":
+            options["postgresql_readonly"] = True  # the server refuses a write, too
+        self.readers = sessionmaker(
+            self.engine.execution_options(**options), expire_on_commit=False
+        )
+        event.listen(self.readers, "before_flush", _refuse_flush)
+        event.listen(self.readers, "do_orm_execute", _refuse_dml)
 
     def close(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        with self.sessions() as session, session.begin():
-            yield session
+    def session(self, write: bool = True) -> Iterator[Session]:
+        """A session committed at the end (rolled back on any error); ``write=False`` reads only.
+
+        A database failure, at commit included, leaves as a natrisk error (409 for a lost
+        race, 503 for a busy database), so a caller never reports success for a lost write.
+        """
+        with (self.sessions if write else self.readers)() as session:
+            try:
+                yield session
+                session.commit()  # also whatever was begun after an early commit or rollback
+            except SQLAlchemyError as exc:
+                raise translate(exc) from exc

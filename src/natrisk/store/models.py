@@ -43,16 +43,50 @@ class Organisation(Base):
 
 class User(Base):
     __tablename__ = "users"
+    # names are unique per organisation: a global rule would tell one organisation's
+    # administrator which names another organisation uses
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "username", name="uq_users_organisation_username"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(100), unique=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
     display_name: Mapped[str] = mapped_column(String(300))
     password_hash: Mapped[str] = mapped_column(String(300))
     clearance: Mapped[int] = mapped_column(Integer, default=0)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # raised by a password change or deactivation: every token of an older version is void
+    credential_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     organisation: Mapped[Organisation] = relationship()
+
+
+class Instance(Base):
+    """This database's identity and signing secret (one row, made by the migration)."""
+
+    __tablename__ = "instance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SignIn(Base):
+    """A session on the server: a token is valid only while its row is open."""
+
+    __tablename__ = "sign_ins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    credential_version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # browser | token
+    address: Mapped[str] = mapped_column(String(100), default="")
+    agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_why: Mapped[str] = mapped_column(String(50), default="")
 
 
 class FrameworkRecord(Base):
@@ -210,6 +244,9 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of (last_id, last_hash) with a key kept outside the database: moving the head
+    # back after cutting the end off the chain cannot be signed without that key
+    signature: Mapped[str] = mapped_column(String(64), default="")
 
 
 class PlanRecord(Base):

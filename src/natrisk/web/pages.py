@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from typing import Annotated, Any
 
@@ -10,17 +11,19 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, Id, OptionalId, database
+from natrisk.api.routes_accounts import client_address
 from natrisk.domain.edition import Workbook
 from natrisk.errors import InputError, NatriskError, WorkbookError
+from natrisk.i18n import translator
 from natrisk.method.aggregation import METHODS
 from natrisk.security import ROLES, TRANSITIONS, allows, level_name
-from natrisk.services import accounts, editing, review, runs, workspace
+from natrisk.services import accounts, editing, review, runs, signins, workspace
 from natrisk.services.access import Actor, edition_for, scenario_for, visible_editions
 from natrisk.services.analysis import assessment_for
 from natrisk.services.edition import framework_problems
 from natrisk.store.database import Database
 from natrisk.store.models import SensitivityRun, User
-from natrisk.web.render import page
+from natrisk.web.render import language, page
 from natrisk.web.session import PageActor, PageSession, check_csrf, text_field
 
 router = APIRouter(include_in_schema=False)
@@ -36,10 +39,23 @@ def home() -> RedirectResponse:
     return RedirectResponse("/editions", status_code=303)
 
 
+LOGIN_COOKIE = "natrisk_login"
+
+
 @router.get("/login")
-def login_form(request: Request, next: str = "/editions", expired: int = 0) -> Response:
-    """The sign-in form."""
-    return page(request, "login.html", next=_safe_next(next), expired=bool(expired), error=None)
+def login_form(
+    request: Request,
+    db: Annotated[Database, Depends(database)],
+    next: str = "/editions",
+    expired: int = 0,
+) -> Response:
+    """The sign-in form, with a CSRF token bound to a fresh cookie of this browser."""
+    nonce = secrets.token_urlsafe(24)
+    with db.session(write=False) as s:
+        request.state.login_csrf = signins.login_csrf(s, nonce)
+    response = page(request, "login.html", next=_safe_next(next), expired=bool(expired), error=None)
+    response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", max_age=3600)
+    return response
 
 
 def _safe_next(target: str) -> str:
@@ -55,35 +71,49 @@ def _safe_next(target: str) -> str:
 
 @router.post("/login")
 async def login(request: Request, db: Annotated[Database, Depends(database)]) -> Response:
-    """Check the credentials, set the session cookie, go back where the user was."""
+    """Check the form's CSRF token and the credentials, set the session cookie, go back."""
     form = await request.form()
     username = text_field(form.get("username"), "username", 100)
     password = form.get("password") if isinstance(form.get("password"), str) else ""
     target = _safe_next(str(form.get("next") or "/editions"))
-    address = request.client.host if request.client else "unknown"
-    try:
-        with db.session() as s:
-            user = accounts.authenticate(s, username, str(password), address)
-            token = accounts.issue_token(user)
-    except (accounts.Unauthorized, accounts.TooManyAttempts) as exc:
-        if isinstance(exc, accounts.Unauthorized):
-            with db.session() as s:
-                accounts.note_attempt(s, username, address, False)
-        return page(
-            request, "login.html", status=exc.status, next=target, expired=False, error=exc.message
+    nonce = request.cookies.get(LOGIN_COOKIE) or ""
+    sent = form.get("csrf_token")
+    with db.session(write=False) as s:
+        expected = signins.login_csrf(s, nonce) if nonce else ""
+    if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
+        expired_form = translator(language(request))(
+            "The sign-in form has expired; please try again."
         )
-    with db.session() as s:
-        accounts.note_attempt(s, username, address, True)
+        return _login_again(request, db, 403, target, expired_form)
+    agent = request.headers.get("user-agent") or ""
+    try:
+        done = accounts.sign_in(
+            db, username, str(password), client_address(request), "browser", agent
+        )
+    except (accounts.Unauthorized, accounts.TooManyAttempts) as exc:
+        return _login_again(request, db, exc.status, target, exc.message)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=accounts.TOKEN_AGE
+        SESSION_COOKIE, done.token, httponly=True, samesite="lax", max_age=signins.token_age()
     )
+    response.delete_cookie(LOGIN_COOKIE)
+    return response
+
+
+def _login_again(request: Request, db: Database, status: int, target: str, error: str) -> Response:
+    """The sign-in form again, with a message and a fresh token."""
+    nonce = secrets.token_urlsafe(24)
+    with db.session(write=False) as s:
+        request.state.login_csrf = signins.login_csrf(s, nonce)
+    response = page(request, "login.html", status=status, next=target, expired=False, error=error)
+    response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", max_age=3600)
     return response
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout() -> Response:
-    """Sign out."""
+def logout(request: Request, s: PageSession) -> Response:
+    """Sign out: the session ends on the server, not only in this browser."""
+    signins.end(s, request.state.sign_in.sign_in_id, "signed out")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)

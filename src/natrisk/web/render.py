@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
+import json
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
@@ -15,8 +16,29 @@ from natrisk.i18n import LANGUAGES, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE = "natrisk_lang"
-CSRF_COOKIE = "natrisk_csrf"
 _ENVS: dict[str, jinja2.Environment] = {}
+# JSON never needs these characters outside its strings, so their \u escapes mean the same to
+# JSON.parse, while HTML can no longer read "</script>", "<!--", an entity or a quote in them
+_HTML_JSON = str.maketrans(
+    {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        "'": "\\u0027",
+        "\u2028": "\\u2028",
+        "\u2029": "\\u2029",
+    }
+)
+
+
+def html_json(value: Any) -> Markup:
+    """JSON that cannot end the element or attribute it is put in (a str is JSON text already).
+
+    Every JSON a template embeds (``<script type="application/json">``, ``hx-headers``) goes
+    through this one filter; the pages hand over specs serialised once (they are cached).
+    """
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return Markup(text.translate(_HTML_JSON))  # escaped just above
 
 
 def environment(lang: str) -> jinja2.Environment:
@@ -30,6 +52,7 @@ def environment(lang: str) -> jinja2.Environment:
             undefined=jinja2.StrictUndefined,
         )
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+        env.filters["html_json"] = html_json
         _ENVS[lang] = env
     return env
 
@@ -44,10 +67,11 @@ def language(request: Request) -> str:
 
 
 def csrf_token(request: Request) -> str:
-    """The CSRF token of this browser (double-submit: cookie and form field must match)."""
-    return request.cookies.get(CSRF_COOKIE) or request.state.__dict__.setdefault(
-        "new_csrf", secrets.token_urlsafe(24)
-    )
+    """This session's CSRF token (an HMAC of the session), or the sign-in form's token."""
+    found = getattr(request.state, "sign_in", None)
+    if found is not None:
+        return str(found.csrf)
+    return str(getattr(request.state, "login_csrf", ""))
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -70,8 +94,6 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=3600 * 24 * 365)
-    if "new_csrf" in request.state.__dict__:
-        response.set_cookie(CSRF_COOKIE, token, samesite="strict", httponly=False)
     return response
 
 

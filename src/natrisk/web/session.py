@@ -10,10 +10,11 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from natrisk.api.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, database
+from natrisk.api.deps import CSRF_HEADER, READ_METHODS, SESSION_COOKIE, database
 from natrisk.errors import InputError
+from natrisk.services import signins
 from natrisk.services.access import Actor, Forbidden
-from natrisk.services.accounts import Unauthorized, actor_from_token
+from natrisk.services.signins import Unauthorized
 from natrisk.store.database import Database
 
 
@@ -31,13 +32,15 @@ def login_url(next_path: str, expired: bool = False) -> str:
     return f"/login?next={quote(next_path)}" + ("&expired=1" if expired else "")
 
 
-def db_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
-    """One transaction per page request."""
-    with db.session() as s:
+def db_session(request: Request, db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    """One transaction per page request, committed before the response is sent (GET: read only)."""
+    with db.session(write=request.method not in READ_METHODS) as s:
         yield s
 
 
-def browser(request: Request, s: Annotated[Session, Depends(db_session)]) -> Actor:
+def browser(
+    request: Request, s: Annotated[Session, Depends(db_session, scope="function")]
+) -> Actor:
     """The signed-in user of this browser; unsafe requests must carry the CSRF token."""
     cookie = request.cookies.get(SESSION_COOKIE)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -48,21 +51,26 @@ def browser(request: Request, s: Annotated[Session, Depends(db_session)]) -> Act
     if not cookie:
         raise SignInRequired(target, expired=False)
     try:
-        actor = actor_from_token(s, cookie)
+        found = signins.resolve(s, cookie)
     except Unauthorized as exc:
         raise SignInRequired(target, expired=True) from exc
-    return actor
+    request.state.sign_in = found
+    return found.actor
 
 
-async def check_csrf(request: Request) -> None:
-    """Refuse a form post or HTMX request without the browser's CSRF token."""
-    expected = request.cookies.get(CSRF_COOKIE) or ""
+async def check_csrf(request: Request, _actor: Annotated[Actor, Depends(browser)]) -> None:
+    """Refuse a form post or HTMX request without this session's CSRF token.
+
+    The token is an HMAC of the session that ``browser`` resolved, never a value the
+    browser chose, so a planted cookie is useless.
+    """
+    found = getattr(request.state, "sign_in", None)
     sent = request.headers.get(CSRF_HEADER) or ""
     if not sent:
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else ""
-    if not expected or not secrets.compare_digest(sent, expected):
+    if found is None or not secrets.compare_digest(sent.encode(), found.csrf.encode()):
         raise Forbidden(
             "the form has expired or did not come from this site; reload the page and try again"
         )
@@ -79,4 +87,4 @@ def text_field(value: object, name: str, limit: int = 20000, required: bool = Fa
 
 
 PageActor = Annotated[Actor, Depends(browser)]
-PageSession = Annotated[Session, Depends(db_session)]
+PageSession = Annotated[Session, Depends(db_session, scope="function")]
