@@ -24,7 +24,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, inspect, select
 
 from natrisk.api.app import MAX_BODY
-from natrisk.services import accounts, signins
+from natrisk.services import signins
 from natrisk.store.models import AuditEntry, Base, ScenarioRecord, ScoreRecord, User
 
 FLOOD = "/api/editions/{pub}/scenarios/coastal-flood"
@@ -385,7 +385,9 @@ def test_script_in_titles_is_rendered_escaped(world: World) -> None:
 # ---------------------------------------------------------------------------- tokens
 
 
-def _token(w: World, data: Any, key: bytes | str | None = None, salt: str = "natrisk-session", age: int = 0) -> str:
+def _token(
+    w: World, data: Any, key: bytes | str | None = None, salt: str = "natrisk-session", age: int = 0
+) -> str:
     class Dated(TimestampSigner):
         def get_timestamp(self) -> int:
             return int(time.time()) - age

@@ -429,7 +429,7 @@ def test_weighing_gives_a_verdict_and_refuses_bad_changes(pw: PlanWorld) -> None
     yes = {"answer": True, "rationale": "There is one."}
     no = {"answer": False, "rationale": "Not enough."}
 
-    body = coord.ok("PUT", url, json={"integrated": yes, "sufficient": no})
+    body = coord.ok("PUT", url, params={"version": 1}, json={"integrated": yes, "sufficient": no})
     assert body == {"issue": "floods", "verdict": "strengthened", "version": 2}
     doc = coord.ok("GET", f"/api/plans/{pid}")
     assert doc["version"] == 2
@@ -446,7 +446,9 @@ def test_weighing_gives_a_verdict_and_refuses_bad_changes(pw: PlanWorld) -> None
         "floods": "sustained",
         "others": None,
     }
-    an = pw.w.as_("analyst").ok("PUT", url, json={"integrated": no, "sufficient": no})
+    an = pw.w.as_("analyst").ok(
+        "PUT", url, params={"version": 3}, json={"integrated": no, "sufficient": no}
+    )
     assert an["verdict"] == "strengthened" and an["version"] == 4
 
     before = snapshot(w.db)
@@ -573,7 +575,7 @@ def test_measures_follow_their_owner(pw: PlanWorld) -> None:
     # the coordinator edits every measure
     done = progress_body(status="done", version=1)
     assert coord.ok("POST", f"{url}/m-bzk/progress", 201, json=done)["status"] == "done"
-    assert coord.ok("POST", f"{url}/m-jenv/progress", 201, json=progress_body())["status"]
+    assert coord.ok("POST", f"{url}/m-jenv/progress", 201, json=progress_body(version=2))["status"]
     assert coord.ok("POST", url, 201, json=measure("m-coord-bzk", "bzk"))["id"] == "m-coord-bzk"
     final = measures_by_id(coord, pid)
     assert set(final) == {"m-jenv", "m-bzk", "m-new-jenv", "m-org1", "m-coord-bzk"}
@@ -739,12 +741,19 @@ def test_changes_are_audited_and_the_chain_holds(pw: PlanWorld) -> None:
     pid = imported(coord, w.pub, small_plan("audited"))
     yes = {"answer": True, "rationale": "yes"}
     coord.ok(
-        "PUT", f"/api/plans/{pid}/weighings/floods", json={"integrated": yes, "sufficient": yes}
+        "PUT",
+        f"/api/plans/{pid}/weighings/floods",
+        params={"version": 1},
+        json={"integrated": yes, "sufficient": yes},
     )
-    coord.ok("PUT", f"/api/plans/{pid}/capabilities/water-a/levels", json={"levels": {"people": 4}})
+    coord.ok(
+        "PUT",
+        f"/api/plans/{pid}/capabilities/water-a/levels",
+        json={"levels": {"people": 4}, "version": 2},
+    )
     w.as_(CONTRIBUTOR).ok("POST", f"/api/plans/{pid}/measures", 201, json=measure("m-a", "jenv"))
     w.as_(CONTRIBUTOR).ok(
-        "POST", f"/api/plans/{pid}/measures/m-a/progress", 201, json=progress_body()
+        "POST", f"/api/plans/{pid}/measures/m-a/progress", 201, json=progress_body(version=1)
     )
     with w.db.session() as s:
         count, problems = audit.verify(s)

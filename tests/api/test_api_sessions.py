@@ -174,9 +174,7 @@ def test_a_planted_csrf_cookie_is_refused(one: tuple[Database, Http]) -> None:
     r = browser.post("/api/login", json={"username": "admin", "password": PASSWORD})
     cookie, csrf = r.cookies["natrisk_session"], r.json()["csrf_token"]
     planted = "attacker-chosen-value"
-    forged = http.client(
-        headers={"cookie": f"natrisk_session={cookie}; natrisk_csrf={planted}"}
-    )
+    forged = http.client(headers={"cookie": f"natrisk_session={cookie}; natrisk_csrf={planted}"})
     body = {"username": "mallory", "password": PASSWORD}
     err = assert_error(forged.post("/api/users", json=body, headers={"x-csrf-token": planted}), 403)
     assert "CSRF" in err["message"]

@@ -125,8 +125,8 @@ def test_a_checkpoint_catches_a_rollback_to_an_older_signed_state(
 
 
 def _chain_more(database: Database) -> None:
-    from natrisk.services.accounts import find_user
     from natrisk.services.access import Actor
+    from natrisk.services.accounts import find_user
 
     with database.session() as s:
         user = find_user(s, "alice")

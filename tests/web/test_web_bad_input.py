@@ -440,7 +440,7 @@ def test_expired_session_goes_to_sign_in_and_back(people: Browsers) -> None:
     comments.get_by_role("button", name="Add comment").click()
     expect(page.locator("article.comment")).to_have_count(1)
 
-    token = expired_token(world.user_ids["analyst2"])
+    token = expired_token(people.site.server.url, world.user_ids["analyst2"])
     page.context.add_cookies([{"name": "natrisk_session", "value": token, "url": people.site.base}])
     comments.get_by_label("Comment").fill("Typed after the session expired")
     comments.get_by_role("button", name="Add comment").click()

@@ -37,6 +37,7 @@ from natrisk.services import accounts, review, workspace
 from natrisk.services.access import Actor
 from natrisk.services.editing import set_score
 from natrisk.store.database import Database
+from natrisk.store.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "nl-2026.yaml"
@@ -317,6 +318,7 @@ class Server:
     """``python -m natrisk serve`` on 127.0.0.1 in a subprocess, stopped on close."""
 
     def __init__(self, url: str, home: Path) -> None:
+        self.url = url
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = home / "server.log"
@@ -459,21 +461,39 @@ def markers_in(text: str, markers: Iterable[str] = MARKERS) -> list[str]:
     return [m for m in markers if m in text]
 
 
-def csrf_of(context: BrowserContext) -> str:
-    for c in context.cookies():
-        if c["name"] == "natrisk_csrf":
-            return c["value"]
-    raise AssertionError("no CSRF cookie in this browser")
-
-
-def expired_token(user_id: int) -> str:
-    """A session token for the user, correctly signed but issued 13 hours ago (expired)."""
-    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-
-    class Past(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - 13 * 3600
-
-    return URLSafeTimedSerializer(SECRET_KEY, salt="natrisk-session", signer=Past).dumps(
-        {"uid": user_id}
+def csrf_of(where: Page | BrowserContext) -> str:
+    """The CSRF token of a signed-in page (it is bound to the session, so the page has it)."""
+    page = where if isinstance(where, Page) else where.pages[-1]
+    token = page.evaluate(
+        "() => JSON.parse(document.body.getAttribute('hx-headers') || '{}')['X-CSRF-Token'] || ''"
     )
+    if not token:
+        raise AssertionError("this page carries no CSRF token (is the user signed in?)")
+    return str(token)
+
+
+def expired_token(url: str, user_id: int) -> str:
+    """A session token for the user, correctly signed, whose session expired an hour ago."""
+    import datetime as dt
+
+    from natrisk.services import signins
+    from natrisk.store.models import SignIn
+
+    saved = os.environ.get("NATRISK_SECRET_KEY")
+    os.environ["NATRISK_SECRET_KEY"] = SECRET_KEY  # the server's, so the signature is right
+    db = Database(url)
+    try:
+        with db.session() as s:
+            user = s.get(User, user_id)
+            assert user is not None
+            token = signins.issue_token(user, s, kind="browser")
+            row = s.get(SignIn, signins.resolve(s, token).sign_in_id)
+            assert row is not None
+            row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    finally:
+        db.close()
+        if saved is None:
+            os.environ.pop("NATRISK_SECRET_KEY", None)
+        else:
+            os.environ["NATRISK_SECRET_KEY"] = saved
+    return token

@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from natrisk import __version__
-from natrisk.errors import NatriskError, WorkbookError
+from natrisk.api.headers import SecurityHeaders
+from natrisk.errors import NatriskError, OutputError, Unavailable, WorkbookError
 from natrisk.store.database import Database
 
 MAX_BODY = 25 * 1024 * 1024
@@ -84,8 +85,14 @@ async def _empty_receive() -> Message:
 
 def create_app(db: Database | None = None) -> FastAPI:
     """The natrisk API on a database (the default database when none is given)."""
-    from natrisk.api import routes_accounts, routes_analysis, routes_editions, routes_plans
-    from natrisk.web import pages, plan_pages
+    from natrisk.api import (
+        routes_accounts,
+        routes_analysis,
+        routes_editions,
+        routes_frameworks,
+        routes_plans,
+    )
+    from natrisk.web import account_pages, pages, plan_pages
     from natrisk.web.render import error_page
     from natrisk.web.session import SignInRequired, login_url
 
@@ -107,7 +114,18 @@ def create_app(db: Database | None = None) -> FastAPI:
                 for p in exc.problems
             ]
         status = exc.status if 400 <= exc.status < 600 else 500
-        return JSONResponse(error_body(status, type(exc).__name__, exc.message, problems), status)
+        retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
+        return JSONResponse(
+            error_body(status, type(exc).__name__, exc.message, problems), status, headers=retry
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # a bug still answers in the error shape (the traceback goes to the server's log)
+        fault = OutputError("internal error; the request was not completed")
+        if not request.url.path.startswith("/api"):
+            return error_page(request, fault, 500)
+        return JSONResponse(error_body(500, "InternalError", fault.message), 500)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -152,10 +170,13 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(routes_editions.router)
     app.include_router(routes_analysis.router)
     app.include_router(routes_plans.router)
+    app.include_router(routes_frameworks.router)
     app.include_router(pages.router)
     app.include_router(plan_pages.router)
+    app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeaders)  # outermost: a 413 of the body limit gets them too
     return app
 
 

@@ -20,7 +20,7 @@ from natrisk.security import ROLES, TRANSITIONS, allows, level_name
 from natrisk.services import accounts, editing, review, runs, signins, workspace
 from natrisk.services.access import Actor, edition_for, scenario_for, visible_editions
 from natrisk.services.analysis import assessment_for
-from natrisk.services.edition import framework_problems
+from natrisk.services.framework_store import upload_problems
 from natrisk.store.database import Database
 from natrisk.store.models import SensitivityRun, User
 from natrisk.web.render import language, page
@@ -81,10 +81,10 @@ async def login(request: Request, db: Annotated[Database, Depends(database)]) ->
     with db.session(write=False) as s:
         expected = signins.login_csrf(s, nonce) if nonce else ""
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
-        expired_form = translator(language(request))(
-            "The sign-in form has expired; please try again."
+        _ = translator(language(request))
+        return _login_again(
+            request, db, 403, target, _("The sign-in form has expired; please try again.")
         )
-        return _login_again(request, db, 403, target, expired_form)
     agent = request.headers.get("user-agent") or ""
     try:
         done = accounts.sign_in(
@@ -616,7 +616,7 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
     except WorkbookError as exc:
         s.rollback()
         if isinstance(exc.partial, Workbook) and upload is not None and not isinstance(upload, str):
-            exc.problems += framework_problems(exc.partial, Path(upload.filename or "upload"))
+            exc.problems += upload_problems(s, exc.partial, Path(upload.filename or "upload").name)
             exc.message = f"{upload.filename}: {len(exc.problems)} problem(s)"
         error, problems = exc.message, exc.problems
     except NatriskError as exc:
