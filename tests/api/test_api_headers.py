@@ -31,10 +31,15 @@ class Site:
 
     def __init__(self, db: Database) -> None:
         with db.session() as s:
-            user = accounts.add_user(s, "admin", "admin-correct-horse-battery", "org1", "Openbaar", True)
+            user = accounts.add_user(
+                s, "admin", "admin-correct-horse-battery", "org1", "Openbaar", True
+            )
             token = accounts.issue_token(user)
             edition = workspace.import_workbook(
-                s, None, parse_workbook(small_raw("headers-2026", "Headers"), {}, "h"), Actor.of(user)
+                s,
+                None,
+                parse_workbook(small_raw("headers-2026", "Headers"), {}, "h"),
+                Actor.of(user),
             )
             self.edition = edition.id
         self.http = Http(create_app(db))
@@ -63,7 +68,12 @@ def assert_secured(r: httpx.Response, csp: str = STRICT) -> None:
 
 
 def test_pages_carry_the_strict_policy(site: Site) -> None:
-    for path in ("/login", "/editions", f"/editions/{site.edition}", f"/editions/{site.edition}/diff"):
+    for path in (
+        "/login",
+        "/editions",
+        f"/editions/{site.edition}",
+        f"/editions/{site.edition}/diff",
+    ):
         r = site.browser.get(path)
         assert r.status_code == 200, (path, r.status_code)
         assert r.headers["content-type"].startswith("text/html")

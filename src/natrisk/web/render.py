@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from natrisk import __version__
 from natrisk.i18n import LANGUAGES, translations

@@ -10,6 +10,10 @@
       // the canvas draws many times faster, and the heat map below lists every scenario
       var rows = (spec.datasets && spec.datasets.scenarios) ? spec.datasets.scenarios.length : 0;
       vegaEmbed(target, spec, {
+        // expressions are interpreted from their syntax tree: compiling them would need
+        // new Function, which the pages' Content-Security-Policy forbids (no 'unsafe-eval');
+        // vega-embed bundles the interpreter (vega-interpreter) and uses it when ast is set
+        ast: true,
         actions: { export: true, source: false, compiled: false, editor: false },
         loader: { target: "_self" },
         renderer: rows > 200 ? "canvas" : "svg",

@@ -1,0 +1,11 @@
+// What the forms need beyond htmx's attributes, without inline code (the pages' CSP forbids it).
+(function () {
+  "use strict";
+  // A field marked data-classify-param="quantity" sends its own value under that name too, so
+  // the live classification reads the number being typed (htmx would need eval for js: values)
+  document.addEventListener("htmx:configRequest", function (event) {
+    var field = event.detail.elt;
+    var name = field && field.dataset ? field.dataset.classifyParam : "";
+    if (name) { event.detail.parameters[name] = field.value; }
+  });
+})();
