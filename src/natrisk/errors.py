@@ -5,10 +5,13 @@ NatriskError                     base; carries a user-facing message
 │   ├── WorkbookError            a workbook file cannot be read or is invalid;
 │   │                            carries the list of Problems (file, where, field, what)
 │   ├── FrameworkError           a framework file or id is unknown or invalid
-│   └── OptionError              a command-line / API option is malformed
-└── OutputError (status 500)     a result could not be written (disk, renderer)
+│   ├── OptionError              a command-line / API option is malformed
+│   └── Conflict (status 409)    the thing changed since it was read (a lost race),
+│                                or its state forbids the change
+├── Unavailable (status 503)     the database is busy or unreachable; try again shortly
+└── OutputError (status 500)     a result could not be written (disk, renderer, database)
 
-Third-party errors (YAML, openpyxl, WeasyPrint) are translated once, at the boundary
+Third-party errors (YAML, openpyxl, WeasyPrint, SQL drivers) are translated once, at the boundary
 that calls them, with ``raise ... from exc``. The CLI prints the message and exits 2.
 """
 
@@ -68,6 +71,19 @@ class FrameworkError(InputError):
 
 class OptionError(InputError):
     """A command-line or API option is malformed."""
+
+
+class Conflict(InputError):
+    """The thing changed since the requester read it, or its state forbids the change."""
+
+    status = 409
+
+
+class Unavailable(NatriskError):
+    """The database could not serve the request now; the same request may succeed later."""
+
+    status = 503
+    retry_after = 2  # seconds, sent as Retry-After
 
 
 class OutputError(NatriskError):

@@ -109,7 +109,6 @@ def test_wrong_types_are_422_and_change_nothing(world: World) -> None:
         ("reader", "POST", f"/api/editions/{world.pub}/sensitivity", {"json": {"method": "x"}}),
         ("reader", "GET", "/api/editions/abc", {}),
         ("reader", "GET", f"/api/editions/{world.pub}/report.html", {"params": {"samples": "x"}}),
-        ("reader", "GET", f"/api/editions/{world.pub}/report.html", {"params": {"samples": 10**7}}),
         ("reader", "GET", "/api/runs/1.5", {}),
     ]
     for name, method, path, kwargs in cases:

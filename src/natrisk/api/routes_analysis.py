@@ -15,8 +15,9 @@ from natrisk.services import audit, runs
 from natrisk.services.access import Forbidden, edition_for
 from natrisk.services.analysis import assessment_for, assessment_json
 from natrisk.services.assessment import Assessment
+from natrisk.services.sensitivity import RUN_SAMPLES, check_request_samples
 from natrisk.services.workspace import highest_classification
-from natrisk.store.database import Database
+from natrisk.store.database import Database, end_transaction
 from natrisk.store.models import User
 
 router = APIRouter(prefix="/api", tags=["analysis"])
@@ -30,7 +31,7 @@ MEDIA = {
 
 
 class RunRequest(BaseModel):
-    samples: int = Field(default=10000, ge=1, le=1_000_000)
+    samples: int = Field(default=10000, ge=1, le=RUN_SAMPLES)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     method: str = Field(default="weighted-sum", pattern="^(weighted-sum|medal|evamix)$")
     profile: str | None = Field(default=None, max_length=100)
@@ -80,6 +81,7 @@ def diagram(
     if fmt not in ("svg", "png", "json"):
         raise InputError("the diagram comes as .svg, .png or .json")
     a = _assessment(s, actor, edition_id, method, profile)
+    end_transaction(s)  # drawing needs no database: hold no snapshot or connection meanwhile
     spec = diagram_spec(a, None, lang)
     body = json.dumps(spec).encode() if fmt == "json" else render(spec, fmt)
     return Response(body, media_type=MEDIA[fmt])
@@ -114,9 +116,10 @@ def report(
     s: SessionDep,
     lang: str = "en",
     method: str = "weighted-sum",
-    samples: int = Query(default=2000, ge=100, le=100_000),
+    samples: int = Query(default=2000, ge=100),
 ) -> Response:
-    """The risk picture report (HTML or PDF); marked and watermarked when it holds non-public material."""
+    """The risk picture report (HTML or PDF); marked and watermarked when it holds non-public
+    material. At most 20,000 samples; larger runs go to POST /api/editions/{id}/sensitivity."""
     from natrisk.report.document import render_html, render_pdf
     from natrisk.services.sensitivity import run_sensitivity
 
@@ -124,6 +127,7 @@ def report(
         raise InputError("the report comes as .html or .pdf")
     if lang not in ("en", "nl"):
         raise InputError("lang is en or nl")
+    check_request_samples(samples, edition_id)
     a = _assessment(s, actor, edition_id, method, None)
     edition, _ = edition_for(s, actor, edition_id)
     level = highest_classification(s, edition, actor.clearance)
@@ -135,6 +139,7 @@ def report(
         if level > 0
         else None
     )
+    end_transaction(s)  # sampling and rendering take seconds and need no database
     sens = run_sensitivity(a.table, a.settings, samples=samples, seed=0)
     html = render_html(a, sens, lang, marking=marking, watermark=watermark)
     body = html.encode("utf-8") if fmt == "html" else render_pdf(html)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from natrisk.errors import Conflict as Conflict  # lives in errors.py: the store raises it too
 from natrisk.errors import InputError
 from natrisk.security import allows
 from natrisk.store.models import Edition, Membership, ScenarioRecord, User
@@ -26,12 +27,6 @@ class Forbidden(InputError):
     """The requester may see the thing but not do this to it."""
 
     status = 403
-
-
-class Conflict(InputError):
-    """The thing changed since the requester read it, or its state forbids the change."""
-
-    status = 409
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,27 @@ from typing import Any
 
 import numpy as np
 
+from natrisk.errors import InputError
 from natrisk.method.aggregation import METHODS, make_method
 from natrisk.method.ranking import kendall_tau
 from natrisk.method.uncertainty import SensitivityResult, WeightSampler, run_monte_carlo
 from natrisk.services.assessment import Settings, class_value_array
 from natrisk.services.scoring import ScoreTable
+
+# The work one web request may ask for (docs/shared-system.md, "Limits"): a report draws
+# its samples while the client waits, so it is bounded; more goes to a background run
+REQUEST_SAMPLES = 20_000
+RUN_SAMPLES = 1_000_000
+
+
+def check_request_samples(samples: int, edition_id: int) -> None:
+    """Refuse a synchronous request for more samples than REQUEST_SAMPLES, saying what to do."""
+    if samples > REQUEST_SAMPLES:
+        raise InputError(
+            f"samples: at most {REQUEST_SAMPLES:,} in a report request (you asked {samples:,}); "
+            f"for more, start a background run: POST /api/editions/{edition_id}/sensitivity "
+            f"(up to {RUN_SAMPLES:,} samples) and follow it at GET /api/runs/{{id}}"
+        )
 
 
 @dataclass(frozen=True)
