@@ -463,13 +463,15 @@ def markers_in(text: str, markers: Iterable[str] = MARKERS) -> list[str]:
 
 def csrf_of(where: Page | BrowserContext) -> str:
     """The CSRF token of a signed-in page (it is bound to the session, so the page has it)."""
-    page = where if isinstance(where, Page) else where.pages[-1]
-    token = page.evaluate(
-        "() => JSON.parse(document.body.getAttribute('hx-headers') || '{}')['X-CSRF-Token'] || ''"
+    pages = [where] if isinstance(where, Page) else list(reversed(where.pages))
+    script = (
+        "() => JSON.parse(document.body?.getAttribute('hx-headers') || '{}')['X-CSRF-Token'] || ''"
     )
-    if not token:
-        raise AssertionError("this page carries no CSRF token (is the user signed in?)")
-    return str(token)
+    for page in pages:
+        token = page.evaluate(script) if page.url.startswith("http") else ""
+        if token:
+            return str(token)
+    raise AssertionError("no open page of this browser carries a CSRF token (signed in?)")
 
 
 def expired_token(url: str, user_id: int) -> str:
