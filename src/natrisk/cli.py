@@ -452,6 +452,33 @@ def db_import(file: FileArg, user: UserOpt, database: DatabaseOpt = None) -> Non
             )
 
 
+@db_app.command("add-framework")
+def db_add_framework(
+    file: Annotated[Path, typer.Argument(help="Framework file (.yaml or .json).")],
+    user: UserOpt,
+    database: DatabaseOpt = None,
+) -> None:
+    """Store a framework file (.yaml or .json) in the database, so that workbooks uploaded
+    to the server may name it by id (administrators).
+
+    Example: natrisk db add-framework my-framework.yaml --user admin
+    """
+    from natrisk.errors import OptionError
+    from natrisk.io.files import read_bytes
+    from natrisk.services.framework_store import add_framework
+    from natrisk.store.database import Database
+
+    with _edges():
+        if file.suffix.lower() not in (".yaml", ".yml", ".json"):
+            raise OptionError(f"{file}: a framework is a .yaml or .json file")
+        data = read_bytes(file)
+        db = Database(database)
+        with db.session() as s:
+            as_json = file.suffix.lower() == ".json"
+            record = add_framework(s, _actor(s, user), data, str(file), as_json)
+            err.print(f"stored framework {record.id!r}; uploads may now name it by this id")
+
+
 @db_app.command("export")
 def db_export(
     edition: Annotated[int, typer.Argument(help="Edition id.")],

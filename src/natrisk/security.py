@@ -2,8 +2,10 @@
 
 Levels are ordered, lowest first; a user with clearance c may see material classified at
 level <= c. The list is configurable with NATRISK_CLASSIFICATIONS (comma-separated).
-Roles are per edition; a role grants every permission of the roles below it in ROLE_ORDER,
-except where PERMISSIONS says otherwise.
+Roles are per edition. PERMISSIONS says, for each permission, which roles hold it; the
+role table of docs/shared-system.md (section Roles) is the same table, and a test keeps the
+two, and the API's behaviour, equal. ROLES runs from the least to the most trusted role: no
+one gives a role above their own (``may_grant``).
 """
 
 from __future__ import annotations
@@ -63,12 +65,28 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # measures of a plan: contributors and analysts only those their own organisation owns
     "measure": frozenset({"contributor", "analyst", "coordinator", "administrator"}),
     "measure-any": frozenset({"coordinator", "administrator"}),
+    # a sensitivity run costs the server minutes: for those who work on the assessment
+    "run": frozenset({"analyst", "coordinator", "administrator"}),
 }
 
 
 def allows(role: str | None, permission: str) -> bool:
     """Whether a role on an edition grants a permission."""
     return role is not None and role in PERMISSIONS[permission]
+
+
+def may_grant(own: str | None, role: str) -> bool:
+    """Whether the holder of role ``own`` may give someone ``role``, or take it from them.
+
+    Giving roles needs "manage", and never reaches above one's own role: so only an
+    administrator makes, or unmakes, an administrator.
+    """
+    return (
+        allows(own, "manage")
+        and own in ROLES
+        and role in ROLES
+        and ROLES.index(role) <= ROLES.index(own)
+    )
 
 
 # edition workflow: status -> statuses it may move to

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -311,7 +312,7 @@ class World:
     secret: int  # the edition classified Staatsgeheim Geheim
     org2: int  # the edition of the other organisation
     copy: int | None = None  # a copy of pub made by the coordinator, for diffs
-    run_id: int | None = None  # a finished sensitivity run of the reader on pub
+    run_id: int | None = None  # a finished sensitivity run on pub's public view (see build_world)
     plan: int | None = None  # a small plan on pub with one measure owned by org1
     _callers: dict[str, Caller] = field(default_factory=dict)
 
@@ -347,6 +348,14 @@ class World:
                 return
             time.sleep(0.05)
         raise AssertionError(f"sensitivity runs still busy after {timeout} s")
+
+
+def signed_in_browser(w: World, name: str) -> tuple[Caller, str]:
+    """A client signed in through POST /api/login as a browser is (cookies), and its CSRF token."""
+    c = w.http.client()
+    r = c.post("/api/login", json={"username": name, "password": PERSON[name].password})
+    assert r.status_code == 200, r.text
+    return c, str(r.json()["csrf_token"])
 
 
 def build_world(db: Database, with_copy: bool = False, with_run: bool = False) -> World:
@@ -415,12 +424,14 @@ def build_world(db: Database, with_copy: bool = False, with_run: bool = False) -
                 if p.role and p.name != "coord":
                     accounts.set_role(s, coord, world.copy, p.name, p.role)
     if with_run:
-        reader = world.actor("reader")
+        # readers may not start runs; an analyst's run on the public view is one every
+        # member of pub, the reader too, may read
+        public = dataclasses.replace(world.actor("analyst"), clearance=0)
         with db.session() as s:
             run = runs.start(
                 db,
                 s,
-                reader,
+                public,
                 pub,
                 {
                     "samples": 20,
@@ -516,11 +527,19 @@ EDITORS = COORDINATORS | {"analyst", "analyst2"}
 COMMENTERS = EDITORS | {"reviewer"}
 JUDGES = frozenset({"expert"})
 
-# POST routes that a reader may use: they change nothing of an edition. Starting a
-# sensitivity run computes on what the reader may see (as GET report.* does), and signing
-# out ends one's own session.
-READER_POSTS = {("POST", "/api/logout"), ("POST", "/api/editions/{edition_id}/sensitivity")}
-ADMIN_ONLY_GETS = {("GET", "/api/users"), ("GET", "/api/audit/verify")}
+# POST routes that a reader may use: signing out ends one's own session. (A sensitivity run
+# costs the server minutes: it needs the "run" permission, which readers do not have.)
+READER_POSTS = {("POST", "/api/logout")}
+ADMIN_ONLY_GETS = {("GET", "/api/users"), ("GET", "/api/audit/verify"), ("GET", "/api/frameworks")}
+
+
+def _framework_document(_: World) -> dict[str, Any]:
+    """The bundled nl-2019 framework under a new id, as a YAML body."""
+    import uuid
+
+    raw = yaml.safe_load((ROOT / "src" / "natrisk" / "frameworks" / "nl-2019.yaml").read_text())
+    raw["id"] = f"fw-{uuid.uuid4().hex[:8]}"
+    return {"content": yaml.safe_dump(raw), "headers": {"content-type": "application/yaml"}}
 
 
 def _upload(_: World) -> dict[str, Any]:
@@ -599,13 +618,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/editions/{edition_id}/assessment"): Route(MEMBERS, query={"method": "medal"}),
     ("GET", "/api/editions/{edition_id}/diagram.{fmt}"): Route(MEMBERS, fill={"fmt": "json"}),
     ("POST", "/api/editions/{edition_id}/sensitivity"): Route(
-        MEMBERS, lambda _: {"json": {"samples": 20}}
+        EDITORS, lambda _: {"json": {"samples": 20}}
     ),
     ("GET", "/api/runs/{run_id}"): Route(MEMBERS),
     ("GET", "/api/editions/{edition_id}/report.{fmt}"): Route(
         MEMBERS, fill={"fmt": "html"}, query={"samples": 100}
     ),
     ("GET", "/api/audit/verify"): Route(ADMINS),
+    ("GET", "/api/frameworks"): Route(ADMINS),
+    ("POST", "/api/frameworks"): Route(ADMINS, _framework_document),
     ("GET", "/api/editions/{edition_id}/plans"): Route(MEMBERS),
     ("POST", "/api/editions/{edition_id}/plans"): Route(EDITORS, _plan_file),
     ("GET", "/api/plans/{plan_id}"): Route(MEMBERS),
@@ -615,12 +636,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/plans/{plan_id}/capabilities/{capability}"): Route(MEMBERS),
     ("GET", "/api/plans/{plan_id}/coverage"): Route(MEMBERS),
     ("PUT", "/api/plans/{plan_id}/capabilities/{capability}/levels"): Route(
-        EDITORS, lambda _: {"json": {"levels": {"people": 3}}}
+        EDITORS, lambda _: {"json": {"levels": {"people": 3}, "version": 1}}
     ),
     ("PUT", "/api/plans/{plan_id}/weighings/{issue}"): Route(
-        EDITORS, lambda _: {"json": _WEIGHING}
+        EDITORS, lambda _: {"json": _WEIGHING}, query={"version": 1}
     ),
-    ("POST", "/api/plans/{plan_id}/reports"): Route(EDITORS, lambda _: {"json": _REPORT}),
+    ("POST", "/api/plans/{plan_id}/reports"): Route(
+        EDITORS, lambda _: {"json": _REPORT}, query={"version": 1}
+    ),
     ("GET", "/api/plans/{plan_id}/measures"): Route(MEMBERS),
     ("POST", "/api/plans/{plan_id}/measures"): Route(EDITORS, _new_measure),
     ("PUT", "/api/plans/{plan_id}/measures/{measure}"): Route(
@@ -628,9 +651,10 @@ ROUTES: dict[tuple[str, str], Route] = {
         lambda _: {
             "json": {"title": "Dikes", "line": "al-1", "owner": "org1", "phase": "prevention"}
         },
+        query={"version": 1},
     ),
     ("POST", "/api/plans/{plan_id}/measures/{measure}/progress"): Route(
-        EDITORS, lambda _: {"json": {"status": "running", "note": "n"}}
+        EDITORS, lambda _: {"json": {"status": "running", "note": "n", "version": 1}}
     ),
     ("GET", "/api/plans/{plan_id}/targets"): Route(MEMBERS),
     ("GET", "/api/plans/{plan_id}/calendar"): Route(MEMBERS),

@@ -38,7 +38,7 @@ def test_example_round_trips_field_for_field(database: Database) -> None:
     exported, notes = view(database, alice, edition_id)
 
     assert exported == original
-    assert notes == {"scenarios_withheld": False, "rationales_withheld": []}
+    assert notes == {"rationales_withheld": []}
     # and the stored rows hold the whole edition
     n_scores = sum(len(s.impacts) for s in original.scenarios)
     assert counts(database) == {
@@ -63,7 +63,7 @@ def test_classified_workbook_round_trips_for_a_fully_cleared_user(
     exported, notes = view(database, alice, edition_id)
 
     assert exported == original
-    assert notes == {"scenarios_withheld": False, "rationales_withheld": []}
+    assert notes == {"rationales_withheld": []}
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json", ".xlsx"])

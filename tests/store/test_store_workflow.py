@@ -168,7 +168,7 @@ def test_copy_starts_a_new_draft_with_the_same_scenarios(
     assert copied.edition.classification == original.edition.classification
     assert copied.edition.title == "Edition classified-2027"
     assert copied.scenarios[0].impacts["5.1"].classification == STGGEHEIM
-    assert notes["scenarios_withheld"] is False
+    assert notes == {"rationales_withheld": []}
     with database.session() as s:  # the copy is editable, the source is not touched
         editing.set_score(s, coord, copy, "cyber-grid", "5.1", "D", 1, "next year")
     again, _ = view(database, coord, source)

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from natrisk import __version__
 from natrisk.api.headers import SecurityHeaders
 from natrisk.errors import NatriskError, OutputError, Unavailable, WorkbookError
+from natrisk.io import long_numbers
 from natrisk.store.database import Database
 
 MAX_BODY = 25 * 1024 * 1024
@@ -150,6 +151,10 @@ def create_app(db: Database | None = None) -> FastAPI:
             return error_page(request, NatriskError(str(exc.detail)), exc.status_code)
         if exc.status_code == 413:
             return JSONResponse(error_body(413, "PayloadTooLarge", str(exc.detail)), 413)
+        if exc.status_code == 400 and long_numbers.refused_by_python(exc.__cause__):
+            # valid JSON, but with a whole number Python will not read (io/long_numbers.py)
+            message = f"the request body holds a number too long to read; {long_numbers.HOW}"
+            return JSONResponse(error_body(400, "InputError", message), 400)
         if exc.status_code == 400 and "parsing the body" in str(exc.detail):
             # a body that is not even text (e.g. not UTF-8) is invalid JSON like any other
             return JSONResponse(

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, File, Header, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from natrisk.api.deps import ActorDep, Id, SessionDep
+from natrisk.api.versions import IfMatch, sent_version
 from natrisk.errors import InputError
 from natrisk.io.workbook import dump_workbook, load_upload, parse_workbook
 from natrisk.security import level_name
@@ -209,10 +210,10 @@ def put_likelihood(
     body: Change,
     actor: ActorDep,
     s: SessionDep,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Change the likelihood; send the scenario's version (If-Match or body)."""
-    version = _version(if_match, body.version)
+    version = sent_version(if_match, body.version)
     rec = editing.set_likelihood(s, actor, edition_id, slug, body.value, version, body.reason)
     return {"likelihood": rec.likelihood, "version": rec.version}
 
@@ -225,24 +226,15 @@ def put_score(
     body: Change,
     actor: ActorDep,
     s: SessionDep,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Create or change a score; send the version you read (If-Match or body; 0 for a new score)."""
-    version = _version(if_match, body.version)
+    version = sent_version(if_match, body.version)
     rec = editing.set_score(s, actor, edition_id, slug, criterion, body.value, version, body.reason)
     score = workspace.score_of(rec, actor.clearance)
     return score.model_dump(mode="json", by_alias=True, exclude_none=True) | {
         "version": rec.version
     }
-
-
-def _version(if_match: str | None, body_version: int | None) -> int | None:
-    if if_match is None:
-        return body_version
-    text = if_match.strip().strip('"').removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise InputError('If-Match must be the version number you read, e.g. "3"')
-    return int(text)
 
 
 @router.get("/{edition_id}/scenarios/{slug}/scores/{criterion}/history")

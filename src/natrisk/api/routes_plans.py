@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from natrisk.api.deps import ActorDep, Id, OptionalId, SessionDep
+from natrisk.api.versions import IfMatch, sent_version
 from natrisk.errors import InputError
 from natrisk.io.plan import dump_plan, plan_text
 from natrisk.security import level_name
@@ -20,9 +21,19 @@ router = APIRouter(prefix="/api", tags=["plans"])
 
 
 class Versioned(BaseModel):
+    # optional in the schema only so that If-Match may carry it; a change naming no version
+    # at all is refused (400), as a score's is, since the last writer would win
     version: int | None = Field(
-        default=None, ge=0, description="The version you read (409 if it changed)."
+        default=None,
+        ge=0,
+        description="The version you read (or If-Match); required, 409 if it changed.",
     )
+
+
+# the plan's (or measure's) version for changes whose body is the changed part itself
+VersionQuery = Annotated[
+    int | None, Query(ge=0, description="The version you read (or If-Match); required.")
+]
 
 
 class LevelsRequest(Versioned):
@@ -135,10 +146,16 @@ def coverage(plan_id: Id, s: SessionDep, actor: ActorDep) -> list[dict[str, Any]
 
 @router.put("/plans/{plan_id}/capabilities/{capability}/levels")
 def set_levels(
-    plan_id: Id, capability: str, body: LevelsRequest, s: SessionDep, actor: ActorDep
+    plan_id: Id,
+    capability: str,
+    body: LevelsRequest,
+    s: SessionDep,
+    actor: ActorDep,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    """Change a capability's current levels (analysts and coordinators)."""
-    ps.set_levels(s, actor, plan_id, capability, body.levels, body.rationale, body.version)
+    """Change a capability's current levels (analysts and coordinators); send the plan's version."""
+    version = sent_version(if_match, body.version)
+    ps.set_levels(s, actor, plan_id, capability, body.levels, body.rationale, version)
     return {"ok": True, "version": ps.plan_for(s, actor, plan_id).record.version}
 
 
@@ -149,11 +166,12 @@ def weigh(
     s: SessionDep,
     actor: ActorDep,
     body: Annotated[dict[str, Any], Body()],
-    version: Annotated[int | None, Query(ge=0)] = None,
+    version: VersionQuery = None,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    """Record the weighing of a security issue: the two questions, the advice."""
+    """Record the weighing of a security issue: the two questions, the advice (plan's version)."""
     data = {**body, "issue": issue, "author": actor.username, "date": dt.date.today().isoformat()}
-    new = ps.weigh(s, actor, plan_id, data, version)
+    new = ps.weigh(s, actor, plan_id, data, sent_version(if_match, version))
     w = new.weighing(issue)
     return {
         "issue": issue,
@@ -168,10 +186,11 @@ def report_text(
     s: SessionDep,
     actor: ActorDep,
     body: Annotated[dict[str, Any], Body()],
-    version: Annotated[int | None, Query(ge=0)] = None,
+    version: VersionQuery = None,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    """Record the analysts' four-part texts and verdict for a line or issue."""
-    ps.write_report_text(s, actor, plan_id, body, version)
+    """Record the analysts' four-part texts and verdict for a line or issue (plan's version)."""
+    ps.write_report_text(s, actor, plan_id, body, sent_version(if_match, version))
     return {"ok": True, "version": ps.plan_for(s, actor, plan_id).record.version}
 
 
@@ -216,27 +235,34 @@ def change_measure(
     s: SessionDep,
     actor: ActorDep,
     body: Annotated[dict[str, Any], Body()],
-    version: Annotated[int | None, Query(ge=0)] = None,
+    version: VersionQuery = None,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    """Replace a measure's fields (milestones, indicators, targets...); its id stays."""
-    m = ps.change_measure(s, actor, plan_id, measure, body, version)
+    """Replace a measure's fields (milestones, indicators, targets...); its id stays. Send the
+    measure's version."""
+    m = ps.change_measure(s, actor, plan_id, measure, body, sent_version(if_match, version))
     rec = ps.measure_for(s, actor, ps.plan_for(s, actor, plan_id), measure)
     return {"id": m.id, "version": rec.version}
 
 
 @router.post("/plans/{plan_id}/measures/{measure}/progress", status_code=201)
 def report_progress(
-    plan_id: Id, measure: str, body: ProgressRequest, s: SessionDep, actor: ActorDep
+    plan_id: Id,
+    measure: str,
+    body: ProgressRequest,
+    s: SessionDep,
+    actor: ActorDep,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    """Report progress on a measure: status, note, indicator readings, milestones done."""
+    """Report progress on a measure: status, note, indicator readings, milestones done (the
+    measure's version)."""
     entry = {
         "date": (body.date or dt.date.today()).isoformat(),
         "status": body.status,
         "note": body.note,
     }
-    m = ps.progress(
-        s, actor, plan_id, measure, entry, body.values, body.milestones_done, body.version
-    )
+    version = sent_version(if_match, body.version)
+    m = ps.progress(s, actor, plan_id, measure, entry, body.values, body.milestones_done, version)
     return {"id": m.id, "status": m.status}
 
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from natrisk.domain.edition import FORMAT, EditionInfo, Range, Scenario, Score, Workbook
 from natrisk.errors import Problem, WorkbookError
+from natrisk.io import long_numbers
 from natrisk.io.files import decode_text, read_bytes
 
 Locator = dict[tuple[Any, ...], str]
@@ -53,6 +54,13 @@ def read_raw(path: Path) -> tuple[Any, Locator]:
     return _read_yaml(text, str(path))
 
 
+def read_document(data: bytes, name: str, as_json: bool = False) -> tuple[Any, Locator]:
+    """An uploaded YAML (or JSON) document as plain data and where each part came from, read
+    with the guards of a workbook file: binary data, encodings, YAML aliases, long numbers."""
+    text = decode_text(data, name)
+    return _read_json(text, name) if as_json else _read_yaml(text, name)
+
+
 MAX_NODES = 2_000_000  # values in a workbook once YAML aliases are expanded
 
 
@@ -63,9 +71,14 @@ def _too_deep(name: str, exc: Exception) -> WorkbookError:
 
 def _read_json(text: str, name: str) -> tuple[Any, Locator]:
     try:
-        return json.loads(text), {}
+        return long_numbers.loads_json(text), {}
     except RecursionError as exc:
         raise _too_deep(name, exc) from exc
+    except long_numbers.LongNumber as exc:
+        where = long_numbers.json_place(text, exc.text)
+        raise WorkbookError(
+            f"{name}: number too long", [Problem(name, where, "", str(exc))]
+        ) from exc
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise WorkbookError(
@@ -81,6 +94,8 @@ def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
                 f"the file expands to more than {MAX_NODES:,} values (YAML aliases); write them out"
             )
             raise WorkbookError(f"{name}: too large when expanded", [Problem(name, "", "", msg)])
+        if node is not None:
+            _refuse_long_numbers(node, name)
         data = yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a SafeLoader subclass
     except RecursionError as exc:
         raise _too_deep(name, exc) from exc
@@ -95,6 +110,14 @@ def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
     if node is not None:
         _index_yaml(node, (), locator)
     return data, locator
+
+
+def _refuse_long_numbers(node: yaml.Node, name: str) -> None:
+    """Raise, located, every whole number too long for Python to read (long_numbers)."""
+    found = long_numbers.in_yaml(node)
+    if found:
+        problems = [Problem(name, line, f, long_numbers.advice(n)) for line, f, n in found]
+        raise WorkbookError(f"{name}: {len(problems)} number(s) too long", problems)
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:

@@ -38,6 +38,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from natrisk.domain.edition import Likelihood, Range, Scenario, Score, Workbook
 from natrisk.errors import OutputError, Problem, WorkbookError
+from natrisk.io import long_numbers
 from natrisk.io.files import MAX_BYTES
 
 Locator = dict[tuple[Any, ...], str]
@@ -199,6 +200,14 @@ def _open(data: bytes, name: str) -> Any:
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many types on damaged files; all mean the same
+        long = long_numbers.in_xlsx(data)  # but for a number too long to read: say where
+        if long is not None:
+            title, cell, text = long
+            row = "".join(ch for ch in cell if ch.isdigit())
+            problem = Problem(
+                name, f"sheet {title}, row {row}", "", f"cell {cell}: {long_numbers.advice(text)}"
+            )
+            raise WorkbookError(f"{name}: number too long", [problem]) from exc
         raise _refuse(name, _not_xlsx(name)) from exc
 
 
@@ -524,7 +533,10 @@ def _number(value: Any, sheet: _Sheet, column: str, row: int, rd: _Reader) -> fl
 
 def _json(value: Any, sheet: _Sheet, column: str, row: int, rd: _Reader) -> Any:
     try:
-        return json.loads(_text(value))
+        return long_numbers.loads_json(_text(value))
+    except long_numbers.LongNumber as exc:
+        rd.add(sheet.where(row), column, f"cell {sheet.cell(column, row)}: {exc}")
+        return None
     except json.JSONDecodeError as exc:
         cell = sheet.cell(column, row)
         msg = f"malformed JSON in cell {cell}: {exc.msg} (character {exc.pos + 1})"

@@ -175,12 +175,19 @@ def set_active(session: Session, user: User, active: bool) -> None:
 def set_role(
     session: Session, actor: Actor, edition_id: int, username: str, role: str
 ) -> Membership:
-    """Give a user of the same organisation a role on an edition (coordinators and admins)."""
-    from natrisk.services.access import edition_for
+    """Give a user of the same organisation a role on an edition (coordinators and admins).
 
-    edition, _ = edition_for(session, actor, edition_id, "manage")
+    No one gives a role above their own, or changes the role of someone above them: only an
+    administrator (of the organisation, or of this edition) appoints administrators.
+    """
+    from natrisk.security import may_grant
+    from natrisk.services.access import Forbidden, edition_for, role_in
+
+    edition, own = edition_for(session, actor, edition_id, "manage")
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+    if not may_grant(own, role):
+        raise Forbidden(f"as {own} you cannot give the role {role}, which is above your own")
     # a ministry's contributor may work on another organisation's plan (its own measures only)
     foreign_ok = role == "contributor"
     user = find_user(session, username, edition.organisation_id)
@@ -188,6 +195,9 @@ def set_role(
         user = find_user(session, username)
     if user is None or (user.organisation_id != edition.organisation_id and not foreign_ok):
         raise NotFound(f"no user {username!r} in this organisation")
+    current = role_in(session, Actor.of(user), edition)  # an organisation's admin is one here
+    if current is not None and not may_grant(own, current):
+        raise Forbidden(f"as {own} you cannot change the role of {username!r} ({current})")
     member = session.get(Membership, (user.id, edition.id))
     if member is None:
         member = Membership(user_id=user.id, edition_id=edition.id, role=role)

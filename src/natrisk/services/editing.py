@@ -91,10 +91,7 @@ def set_score(
         select(ScoreRecord).where(ScoreRecord.scenario_id == scen.id, ScoreRecord.criterion == cid)
     ).first()
     current = rec.version if rec is not None else 0
-    if version is None:
-        raise InputError(
-            "send the version you read (If-Match header or 'version'); 0 for a new score"
-        )
+    require_version(version, f"score {slug}/{cid}", "; 0 for a new score")
     if version != current:
         raise Conflict(
             f"score {slug}/{cid} was changed by someone else (version {current}, you sent {version}); "
@@ -151,6 +148,7 @@ def set_likelihood(
         {"id": scen.slug, "title": scen.title, "theme": scen.theme, "likelihood": lik}
     )
     resolve(_probe_book(edition, probe), fw, f"edition {edition.id}")
+    require_version(version, f"scenario {slug}")
     if version != scen.version:
         raise Conflict(
             f"scenario {slug} was changed by someone else (version {scen.version}, you sent {version})"
@@ -171,6 +169,14 @@ def set_likelihood(
         scen.classification,
     )
     return scen
+
+
+def require_version(version: int | None, what: str, hint: str = "") -> None:
+    """Refuse a change that does not say which version it read: the last writer would win."""
+    if version is None:
+        raise InputError(
+            f"send the version of {what} you read (If-Match header or 'version'){hint}"
+        )
 
 
 def _flush(session: Session, what: str) -> None:

@@ -2,6 +2,9 @@
 
 A plan is readable by whoever may read its edition and is cleared for the plan; measures
 above the requester's clearance, and scenarios they may not see, are absent from their view.
+Everything a requester sends is checked against that same view, so a reference to a hidden
+scenario is refused exactly like one to a missing scenario; the references to hidden
+scenarios already stored in a plan are kept, untouched, when an uncleared requester edits it.
 Plan-wide changes (weighings, levels, report texts) need the edition's ``edit`` permission;
 a measure may be changed by coordinators, and by contributors and analysts of the
 organisation that owns it.
@@ -21,7 +24,7 @@ from natrisk.io.plan import dump_plan
 from natrisk.security import allows, level_index, level_name
 from natrisk.services import audit
 from natrisk.services.access import Actor, Conflict, Forbidden, NotFound, edition_for
-from natrisk.services.editing import _flush
+from natrisk.services.editing import _flush, require_version
 
 __all__ = ["Measure", "NotFound", "StoredPlan"]
 from natrisk.services.plan_edits import revalidated
@@ -39,16 +42,25 @@ class StoredPlan:
     role: str
 
 
-def facts_of(session: Session, edition: Edition) -> EditionFacts:
-    """Every scenario of the edition (references are checked against all, not a view)."""
-    slugs = [r.slug for r in scenario_records(session, edition)]
+def visible_scenarios(session: Session, edition: Edition, clearance: int) -> set[str]:
+    """The ids of the edition's scenarios that ``clearance`` may see."""
+    return {r.slug for r in scenario_records(session, edition) if r.classification <= clearance}
+
+
+def facts_of(session: Session, edition: Edition, clearance: int) -> EditionFacts:
+    """What a requester's references are checked against: the scenarios they may see.
+
+    Checking against every scenario would accept a hidden id and refuse a missing one, and
+    so tell an uncleared requester which hidden ids exist.
+    """
+    slugs = sorted(visible_scenarios(session, edition, clearance))
     return edition_facts(framework_of(session, edition), slugs)
 
 
 def import_plan(session: Session, actor: Actor, edition_id: int, plan: Plan) -> PlanRecord:
     """Store a plan file for an edition, all or nothing (coordinators and analysts)."""
     edition, _ = edition_for(session, actor, edition_id, "edit")
-    plan = revalidated(plan, facts_of(session, edition), plan.plan.id)
+    plan = revalidated(plan, facts_of(session, edition, actor.clearance), plan.plan.id)
     if plan.plan.edition != edition.slug:
         raise InputError(
             f"the plan works from edition {plan.plan.edition!r}, not {edition.slug!r} (edition {edition.id})"
@@ -142,9 +154,7 @@ def measure_records(session: Session, rec: PlanRecord, clearance: int) -> list[M
 
 def plan_view(session: Session, sp: StoredPlan, clearance: int) -> Plan:
     """The plan as the requester may see it: hidden measures and scenarios left out."""
-    visible = {
-        r.slug for r in scenario_records(session, sp.edition) if r.classification <= clearance
-    }
+    visible = visible_scenarios(session, sp.edition, clearance)
     doc = dict(sp.record.document)
     doc["security_issues"] = [
         {**i, "scenarios": [s for s in i.get("scenarios", []) if s in visible]}
@@ -154,33 +164,34 @@ def plan_view(session: Session, sp: StoredPlan, clearance: int) -> Plan:
         {**t, "scenarios": {s: v for s, v in (t.get("scenarios") or {}).items() if s in visible}}
         for t in doc.get("tasks", [])
     ]
-    measures = []
-    for r in measure_records(session, sp.record, clearance):
-        m = dict(r.document)
-        m["targets"] = [t for t in m.get("targets", []) if t.get("scenario") in visible]
-        measures.append(m)
-    doc["measures"] = measures
+    doc["measures"] = [
+        measure_seen(r.document, visible) for r in measure_records(session, sp.record, clearance)
+    ]
     return Plan.model_validate(doc)
 
 
-def _stored(session: Session, sp: StoredPlan) -> Plan:
-    """The whole plan (every measure and scenario), for checking a change."""
-    return plan_view(session, sp, 10**6)
+def measure_seen(document: dict[str, Any], visible: set[str]) -> dict[str, Any]:
+    """A stored measure as a requester sees it: targets on hidden scenarios left out."""
+    return {
+        **document,
+        "targets": [t for t in document.get("targets", []) if t.get("scenario") in visible],
+    }
 
 
 def save_plan(
     session: Session, actor: Actor, sp: StoredPlan, new: Plan, version: int | None, what: str
 ) -> None:
-    """Store a changed plan structure (not its measures) after a full check."""
-    if version is not None and version != sp.record.version:
+    """Store a changed plan structure (not its measures), ``new`` being the requester's view
+    with their change, after a full check against what they may see."""
+    require_version(version, f"plan {sp.record.id}")
+    if version != sp.record.version:
         raise Conflict(
             f"plan {sp.record.id} changed since you read it (version {version}, now {sp.record.version}); reload and retry"
         )
-    checked = revalidated(new, facts_of(session, sp.edition), sp.record.slug)
+    checked = revalidated(new, facts_of(session, sp.edition, actor.clearance), sp.record.slug)
     old = sp.record.document
     doc = dump_plan(checked.model_copy(update={"measures": []}))
-    # keep what the requester could not see: tasks' and issues' hidden scenarios
-    doc = _keep_hidden(old, doc)
+    doc = _with_hidden(old, doc, visible_scenarios(session, sp.edition, actor.clearance))
     sp.record.document = doc
     _flush(session, f"plan {sp.record.id}")
     audit.record(
@@ -197,19 +208,23 @@ def save_plan(
     session.flush()
 
 
-def _keep_hidden(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def _with_hidden(old: dict[str, Any], new: dict[str, Any], visible: set[str]) -> dict[str, Any]:
+    """``new`` (a requester's view, changed) with the stored references to the scenarios they
+    cannot see put back where they were.
+
+    The requester never saw those references, so their edit can neither drop nor change
+    them: they stay with the task or security issue that holds them, unchanged. Only
+    removing that task or issue as a whole would take them along.
+    """
     old_tasks = {t["id"]: t for t in old.get("tasks", [])}
     for t in new.get("tasks", []):
-        prev = old_tasks.get(t["id"])
-        if prev is not None:
-            t["scenarios"] = {**prev.get("scenarios", {}), **t.get("scenarios", {})}
+        prev = old_tasks.get(t["id"], {}).get("scenarios") or {}
+        hidden = {s: v for s, v in prev.items() if s not in visible}
+        t["scenarios"] = {**t.get("scenarios", {}), **hidden}
     old_issues = {i["id"]: i for i in old.get("security_issues", [])}
     for i in new.get("security_issues", []):
-        prev = old_issues.get(i["id"])
-        if prev is not None:
-            i["scenarios"] = list(
-                dict.fromkeys([*i.get("scenarios", []), *prev.get("scenarios", [])])
-            )
+        prev = old_issues.get(i["id"], {}).get("scenarios") or []
+        i["scenarios"] = [*i.get("scenarios", []), *(s for s in prev if s not in visible)]
     return new
 
 
@@ -269,17 +284,24 @@ def save_measure(
         raise Forbidden(
             f"you cannot classify a measure above your clearance ({level_name(actor.clearance)})"
         )
-    if existing is not None and version is not None and version != existing.version:
-        raise Conflict(
-            f"measure {measure.id!r} changed since you read it (version {version}, now {existing.version}); reload and retry"
-        )
-    whole = _stored(session, sp)
-    others = [m for m in whole.measures if m.id != measure.id]
+    if existing is not None:
+        require_version(version, f"measure {measure.id!r}")
+        if version != existing.version:
+            raise Conflict(
+                f"measure {measure.id!r} changed since you read it (version {version}, now {existing.version}); reload and retry"
+            )
+    # checked within the requester's view, as the plan's own changes are (save_plan)
+    mine = plan_view(session, sp, actor.clearance)
+    others = [m for m in mine.measures if m.id != measure.id]
     revalidated(
-        whole.model_copy(update={"measures": [*others, measure]}), facts_of(session, sp.edition)
+        mine.model_copy(update={"measures": [*others, measure]}),
+        facts_of(session, sp.edition, actor.clearance),
     )
     doc = measure.model_dump(mode="json", by_alias=True)
     old = existing.document if existing is not None else None
+    if old is not None:  # targets on scenarios the requester cannot see stay as they were
+        visible = visible_scenarios(session, sp.edition, actor.clearance)
+        doc["targets"] += [t for t in old.get("targets", []) if t.get("scenario") not in visible]
     if existing is None:
         count = len(
             session.scalars(
@@ -329,7 +351,7 @@ def weigh(
     from natrisk.services.plan_edits import record_weighing
 
     sp = plan_for(session, actor, plan_id, "edit")
-    new = record_weighing(_stored(session, sp), data, None)
+    new = record_weighing(plan_view(session, sp, actor.clearance), data, None)
     save_plan(session, actor, sp, new, version, f"weighing {data.get('issue')}")
     return new
 
@@ -347,7 +369,7 @@ def set_levels(
     from natrisk.services.plan_edits import set_current
 
     sp = plan_for(session, actor, plan_id, "edit")
-    new = set_current(_stored(session, sp), capability, levels, rationale, None)
+    new = set_current(plan_view(session, sp, actor.clearance), capability, levels, rationale, None)
     save_plan(session, actor, sp, new, version, f"levels of {capability}")
     return new
 
@@ -359,7 +381,9 @@ def write_report_text(
     from natrisk.services.plan_edits import add_report
 
     sp = plan_for(session, actor, plan_id, "edit")
-    new = add_report(_stored(session, sp), {"author": actor.username, **data}, None)
+    new = add_report(
+        plan_view(session, sp, actor.clearance), {"author": actor.username, **data}, None
+    )
     save_plan(session, actor, sp, new, version, f"report {data.get('id')}")
     return new
 
@@ -396,11 +420,10 @@ def progress(
 
     sp = plan_for(session, actor, plan_id, "measure")
     rec = measure_for(session, actor, sp, slug)
-    current = Measure.model_validate(rec.document)
+    visible = visible_scenarios(session, sp.edition, actor.clearance)
+    current = Measure.model_validate(measure_seen(rec.document, visible))
     new = report_progress(current, {"author": actor.username, **entry}, readings, milestones_done)
-    save_measure(
-        session, actor, sp, new, version if version is not None else rec.version, "progress"
-    )
+    save_measure(session, actor, sp, new, version, "progress")
     return new
 
 
@@ -496,9 +519,9 @@ def change_measure(
     from natrisk.services.plan_edits import model
 
     sp = plan_for(session, actor, plan_id, "measure")
-    rec = measure_for(session, actor, sp, slug)
+    measure_for(session, actor, sp, slug)
     new: Measure = model(Measure, {**data, "id": slug}, "measure")
-    save_measure(session, actor, sp, new, version if version is not None else rec.version, what)
+    save_measure(session, actor, sp, new, version, what)
     return new
 
 
@@ -517,6 +540,6 @@ def add_to_measure(
         raise InputError(f"a measure has no {part!r}; add a milestone, indicator or target")
     sp = plan_for(session, actor, plan_id, "measure")
     rec = measure_for(session, actor, sp, slug)
-    doc = dict(rec.document)
+    doc = measure_seen(rec.document, visible_scenarios(session, sp.edition, actor.clearance))
     doc[parts[part]] = [*doc.get(parts[part], []), item]
     return change_measure(session, actor, plan_id, slug, doc, version, f"add {part}")

@@ -15,7 +15,12 @@ from natrisk.services.access import Actor, Conflict, edition_for
 from natrisk.services.assessment import assess, resolve_settings
 from natrisk.services.scoring import resolve
 from natrisk.services.sensitivity import run_sensitivity
-from natrisk.services.workspace import framework_of, transition, workbook_view
+from natrisk.services.workspace import (
+    framework_of,
+    scenario_records,
+    transition,
+    workbook_view,
+)
 from natrisk.store.models import Edition
 
 PUBLIC = 0
@@ -47,6 +52,10 @@ def public_files(
     if edition.classification > PUBLIC:
         raise Conflict(f"edition {edition_id} as a whole is classified; it has no public edition")
     book, notes = workbook_view(session, edition, PUBLIC)
+    # the public notice, made for the publisher, is the one place that says scenarios were
+    # left out; a reader's view never does (workbook_view)
+    hidden = any(r.classification > PUBLIC for r in scenario_records(session, edition))
+    notes = {"scenarios_withheld": hidden, **notes}
     notice = _notice(notes)
     files: dict[str, bytes] = {
         "edition.yaml": yaml.safe_dump(

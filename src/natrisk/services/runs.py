@@ -21,8 +21,11 @@ _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="natrisk-run")
 def start(
     db: Database, session: Session, actor: Actor, edition_id: int, params: dict[str, Any]
 ) -> SensitivityRun:
-    """Queue a run on the actor's view of the edition; it starts after this transaction commits."""
-    edition, _ = edition_for(session, actor, edition_id)
+    """Queue a run on the actor's view of the edition; it starts after this transaction commits.
+
+    Runs take the server minutes, so they need the "run" permission (not every reader has it).
+    """
+    edition, _ = edition_for(session, actor, edition_id, "run")
     resolve_settings(framework_of(session, edition), params["method"], params.get("profile"))
     run = SensitivityRun(
         edition_id=edition.id,

@@ -6,8 +6,6 @@ anything is stored, and any failure rolls everything back.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import uuid
 from dataclasses import dataclass
@@ -19,34 +17,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from natrisk.domain.edition import EditionInfo, Likelihood, Scenario, Score, Workbook
 from natrisk.domain.framework import Framework
-from natrisk.errors import InputError, WorkbookError
+from natrisk.errors import InputError
 from natrisk.security import EDITABLE, TRANSITIONS, level_index, level_name
 from natrisk.services import audit
 from natrisk.services.access import Actor, Conflict, NotFound, edition_for
-from natrisk.services.frameworks import load_framework
+from natrisk.services.framework_store import named_framework, parsed, store_framework
 from natrisk.services.scoring import ScoreTable, resolve
 from natrisk.store.models import Edition, FrameworkRecord, Membership, ScenarioRecord, ScoreRecord
 
 WITHHELD = "[withheld: above your clearance]"
 _LOCK = threading.Lock()
-_FRAMEWORKS: dict[str, Framework] = {}
 _VIEWS: dict[tuple[str | None, int, int], _View] = {}
-
-
-def store_framework(session: Session, fw: Framework) -> FrameworkRecord:
-    """Keep the exact framework an edition was assessed on (by id; a changed file is refused)."""
-    document = fw.model_dump(mode="json")
-    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-    record = session.get(FrameworkRecord, fw.id)
-    if record is None:
-        record = FrameworkRecord(id=fw.id, name=fw.name.en, document=document, sha256=digest)
-        session.add(record)
-    elif record.sha256 != digest:
-        raise WorkbookError(
-            f"framework {fw.id} differs from the one stored under that id",
-            [],
-        )
-    return record
 
 
 def framework_of(session: Session, edition: Edition) -> Framework:
@@ -54,13 +35,7 @@ def framework_of(session: Session, edition: Edition) -> Framework:
     record = session.get(FrameworkRecord, edition.framework_id)
     if record is None:  # pragma: no cover - guarded by the foreign key
         raise NotFound(f"framework {edition.framework_id} is missing")
-    with _LOCK:
-        fw = _FRAMEWORKS.get(record.sha256)
-    if fw is None:
-        fw = Framework.model_validate(record.document)
-        with _LOCK:
-            _FRAMEWORKS[record.sha256] = fw
-    return fw
+    return parsed(record)
 
 
 def cache_scope(session: Session) -> str | None:
@@ -100,8 +75,9 @@ def import_workbook(
     ``copying`` is the next cycle's copy of a stored edition: it keeps material above the
     copier's clearance (which they still cannot see) instead of refusing it.
     """
+    # a file path only from the command line (``path`` given); an upload names an id
     base = path.parent if path is not None else None
-    fw = load_framework(book.edition.framework, base_dir=base)
+    fw = named_framework(session, book.edition.framework, base_dir=base)
     resolve(
         book, fw, str(path) if path is not None else (name or "upload")
     )  # every problem is raised before anything is stored
@@ -251,14 +227,17 @@ def scenario_records(session: Session, edition: Edition) -> list[ScenarioRecord]
 def workbook_view(
     session: Session, edition: Edition, clearance: int
 ) -> tuple[Workbook, dict[str, Any]]:
-    """The edition as a workbook holding only what ``clearance`` may see, and what was left out."""
+    """The edition as a workbook holding only what ``clearance`` may see, and which of its
+    scores show their class without their grounds.
+
+    Scenarios above the clearance are absent without a trace: the notes name only grounds
+    withheld from scenarios the reader does see, never whether anything else exists.
+    """
     scenarios = []
     withheld_rationales = []
-    scenarios_withheld = False
     for rec in scenario_records(session, edition):
         scen = scenario_of(rec, clearance)
         if scen is None:
-            scenarios_withheld = True
             continue
         scenarios.append(scen)
         withheld_rationales += [
@@ -285,8 +264,7 @@ def workbook_view(
     book = Workbook.model_validate(
         {"format": "natrisk/1", "edition": info, "scenarios": scenarios, **top}
     )
-    notes = {"scenarios_withheld": scenarios_withheld, "rationales_withheld": withheld_rationales}
-    return book, notes
+    return book, {"rationales_withheld": withheld_rationales}
 
 
 @dataclass(frozen=True)

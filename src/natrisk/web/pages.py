@@ -601,23 +601,26 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
 
     from natrisk.io.workbook import load_upload
 
-    form = await request.form()
-    upload = form.get("file")
+    async with request.form() as form:  # closes the upload's temporary file
+        upload = form.get("file")
+        sent = None if upload is None or isinstance(upload, str) else upload
+        name = Path(sent.filename).name if sent is not None and sent.filename else ""
+        data = await sent.read() if sent is not None else b""
     me = _me(s, actor)  # read before any rollback closes the transaction
     error, problems = None, []
     try:
         if not actor.is_admin:
             raise InputError("only administrators import editions")
-        if upload is None or isinstance(upload, str) or not upload.filename:
+        if not name:
             raise InputError("choose a workbook file (.yaml, .json or .xlsx)")
-        book = load_upload(await upload.read(), Path(upload.filename).name)
-        edition = workspace.import_workbook(s, None, book, actor, name=Path(upload.filename).name)
+        book = load_upload(data, name)
+        edition = workspace.import_workbook(s, None, book, actor, name=name)
         return RedirectResponse(f"/editions/{edition.id}", status_code=303)
     except WorkbookError as exc:
         s.rollback()
-        if isinstance(exc.partial, Workbook) and upload is not None and not isinstance(upload, str):
-            exc.problems += upload_problems(s, exc.partial, Path(upload.filename or "upload").name)
-            exc.message = f"{upload.filename}: {len(exc.problems)} problem(s)"
+        if isinstance(exc.partial, Workbook):
+            exc.problems += upload_problems(s, exc.partial, name)  # by id: no file opened
+            exc.message = f"{name}: {len(exc.problems)} problem(s)"
         error, problems = exc.message, exc.problems
     except NatriskError as exc:
         s.rollback()

@@ -397,7 +397,11 @@ async def save_report(request: Request, plan_id: Id, actor: PageActor, s: PageSe
         **{k: text_field(form.get(k), k) for k in ("summary", "threat", "resilience", "approach")},
         "verdict": str(form.get("verdict") or ""),
     }
-    ps.write_report_text(s, actor, plan_id, data, None)
+    sent = str(form.get("version") or "")
+    # the report form of plan.html carries no version yet: until it does, the version is the
+    # one read now, so a report text saved from the page still replaces one of the same id
+    version = int(sent) if sent.isdigit() else ps.plan_for(s, actor, plan_id).record.version
+    ps.write_report_text(s, actor, plan_id, data, version)
     return RedirectResponse(f"/plans/{plan_id}?report=1#reports", status_code=303)
 
 
