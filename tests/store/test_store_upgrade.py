@@ -38,6 +38,50 @@ def test_upgrade_from_first_schema_keeps_data(db_url):
         with db.engine.connect() as conn:
             row = conn.execute(text("SELECT slug, version, revision FROM scenarios")).one()
             assert tuple(row) == ("s", 3, 0)
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     finally:
         db.close()
+
+
+def test_upgrade_to_server_sessions_keeps_users_and_frees_names(db_url):
+    """0004: users keep their password and memberships; names become unique per organisation;
+    the database gets its own identity, so its tokens are its own."""
+    from natrisk.services import accounts
+    from natrisk.store.models import Instance
+
+    engine = make_engine(db_url)
+    migrate(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO organisations (id, slug, name) VALUES (1, 'a', 'A'), (2, 'b', 'B')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (username, display_name, password_hash, clearance, "
+                "organisation_id, is_admin, active, created_at) VALUES ('ann', 'Ann', :h, 2, 1, "
+                "true, true, CURRENT_TIMESTAMP)"
+            ),
+            {"h": accounts.HASHER.hash("ann-has-a-long-password")},
+        )
+    engine.dispose()
+    db = Database(db_url)
+    try:
+        with db.session() as s:
+            user = accounts.authenticate(s, "ann", "ann-has-a-long-password", "test")
+            assert (user.display_name, user.clearance, user.credential_version) == ("Ann", 2, 1)
+            instance = s.get(Instance, 1)
+            assert instance is not None and len(instance.uid) == 32 and len(instance.secret) > 40
+            accounts.add_user(s, "ann", "another-long-password", "b")  # the other organisation
+        with db.session() as s:
+            assert len(accounts.users_named(s, "ann")) == 2
+    finally:
+        db.close()
+    other = (
+        Database(db_url.replace("natrisk.db", "other.db")) if db_url.startswith("sqlite") else None
+    )
+    if other is not None:
+        try:
+            with other.session() as s, db.session() as t:
+                assert s.get(Instance, 1).uid != t.get(Instance, 1).uid  # type: ignore[union-attr]
+        finally:
+            other.close()

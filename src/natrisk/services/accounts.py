@@ -235,13 +235,19 @@ def sign_in(
     from natrisk.services.signins import resolve
 
     try:
-        with db.session() as s:
-            user = authenticate(s, username, password, address)
-            token = issue_token(user, s, kind=kind, address=address, agent=agent)
-            note_attempt(s, username, address, True)
-            found = resolve(s, token)
+        # the argon2 check runs in a read session: SQLite's write lock is held only for
+        # the short write of the session row below
+        with db.session(write=False) as s:
+            user_id = authenticate(s, username, password, address).id
     except Unauthorized:
         with db.session() as s:
             note_attempt(s, username, address, False)
         raise
+    with db.session() as s:
+        user = s.get(User, user_id)
+        if user is None or not user.active:  # deactivated in the meantime
+            raise Unauthorized("unknown user or wrong password")
+        token = issue_token(user, s, kind=kind, address=address, agent=agent)
+        note_attempt(s, username, address, True)
+        found = resolve(s, token)
     return SignedIn(token, found.csrf, found.actor.user_id)
