@@ -529,7 +529,11 @@ JUDGES = frozenset({"expert"})
 
 # POST routes that a reader may use: signing out ends one's own session. (A sensitivity run
 # costs the server minutes: it needs the "run" permission, which readers do not have.)
-READER_POSTS = {("POST", "/api/logout")}
+READER_POSTS = {
+    ("POST", "/api/logout"),
+    ("POST", "/api/me/password"),
+    ("DELETE", "/api/sessions/{sign_in_id}"),
+}
 ADMIN_ONLY_GETS = {("GET", "/api/users"), ("GET", "/api/audit/verify"), ("GET", "/api/frameworks")}
 
 
@@ -564,6 +568,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("POST", "/api/logout"): Route(EVERYONE),
     ("GET", "/api/me"): Route(EVERYONE),
+    ("GET", "/api/sessions"): Route(EVERYONE),
+    # one's own session only: another user's id is 'not found', so a valid call needs the
+    # caller's own session id (tests that end sessions make their own)
+    ("DELETE", "/api/sessions/{sign_in_id}"): Route(EVERYONE, fill={"sign_in_id": "2147483647"}),
+    ("POST", "/api/me/password"): Route(
+        EVERYONE,
+        lambda _: {"json": {"current_password": "not-the-password-x", "new_password": "x" * 12}},
+    ),
     ("GET", "/api/users"): Route(ADMINS),
     ("POST", "/api/users"): Route(
         ADMINS,

@@ -91,6 +91,7 @@ def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
 
     get("/api/me")
     get("/api/organisations")
+    get("/api/sessions")
     editions = get("/api/editions")
     if PERSON[name].admin:
         get("/api/users")

@@ -868,6 +868,10 @@ def api(
         ids = {"admin": admin.id, "reader": reader.id}
         tokens = {"admin": accounts.issue_token(admin), "reader": accounts.issue_token(reader)}
     with database.session() as s:
+        from natrisk.services.signins import resolve
+
+        csrf = resolve(s, tokens["admin"]).csrf  # the token bound to the admin's session
+    with database.session() as s:
         actor = Actor.of(s.get(User, ids["admin"]))  # type: ignore[arg-type]
         edition = workspace.import_workbook(s, None, load_workbook(EXAMPLE_EDITION), actor).id
         accounts.set_role(s, actor, edition, "reader", "reader")
@@ -885,13 +889,13 @@ def api(
     clients["browser"] = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://test",
-        cookies={SESSION_COOKIE: tokens["admin"], CSRF_COOKIE: "csrf-token-for-tests"},
+        cookies={SESSION_COOKIE: tokens["admin"], CSRF_COOKIE: csrf},
     )
 
     def call(name: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return loop.run_until_complete(clients[name].request(method, url, **kwargs))
 
-    yield {"call": call, "edition": edition}
+    yield {"call": call, "edition": edition, "csrf": csrf}
     for client in clients.values():
         loop.run_until_complete(client.aclose())
     loop.close()
@@ -976,7 +980,7 @@ def test_the_browser_imports_an_xlsx_plan_and_links_the_export(
     api: dict[str, Any], tmp_path: Path
 ) -> None:
     call, edition = api["call"], api["edition"]
-    form = {"csrf_token": "csrf-token-for-tests"}
+    form = {"csrf_token": api["csrf"]}
     path = written(tmp_path, example())
     bad = edit(
         written(tmp_path, example(), "bad.xlsx"), set_cell("Measures", "line", "al-99", id="m-01")

@@ -457,6 +457,7 @@ def sensitivity_page(
         me=_me(s, actor),
         edition=edition,
         role=role,
+        can_run=allows(role, "run"),
         run=state,
         methods=METHODS,
         profiles=list(workspace.framework_of(s, edition).weights.profiles),
