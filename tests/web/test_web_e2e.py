@@ -23,8 +23,8 @@ from web_support import (
     wait_for_diagram,
 )
 
+from natrisk.services.frameworks import load_framework
 from natrisk.services.review import combine
-from natrisk.services.workspace import load_framework
 
 MAIN_TITLE = "Illustrative national risk picture 2026 (not official)"
 POINTS = "#diagram path[role=graphics-symbol][aria-roledescription=point]"
