@@ -71,6 +71,20 @@ ClassValuesOpt = Annotated[
 ]
 
 
+class DominantRule(StrEnum):
+    impact_only = "impact-only"
+    impact_and_likelihood = "impact-and-likelihood"
+
+
+DominantOpt = Annotated[
+    DominantRule | None,
+    typer.Option(
+        "--dominant",
+        help="Rule for dominant risks (default: the framework's own; impact-only is the older reading).",
+    ),
+]
+
+
 @contextmanager
 def _edges() -> Iterator[None]:
     """Turn errors into a message and exit code 2; never a traceback for user input."""
@@ -123,7 +137,12 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] 
 
 
 def _settings(
-    ed: Any, method: Method, profile: str | None, weights: str | None, class_values: str | None
+    ed: Any,
+    method: Method,
+    profile: str | None,
+    weights: str | None,
+    class_values: str | None,
+    dominant: DominantRule | None = None,
 ) -> Any:
     from natrisk.services.assessment import parse_assignments, resolve_settings
 
@@ -133,6 +152,7 @@ def _settings(
         profile,
         parse_assignments(weights, "--weights") if weights is not None else None,
         parse_assignments(class_values, "--class-values") if class_values is not None else None,
+        dominant.value if dominant is not None else None,
     )
 
 
@@ -162,6 +182,7 @@ def assess(
     profile: ProfileOpt = None,
     weights: WeightsOpt = None,
     class_values: ClassValuesOpt = None,
+    dominant: DominantOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON on standard output.")
     ] = False,
@@ -183,7 +204,7 @@ def assess(
 
     with _edges():
         ed = open_edition(file)
-        settings = _settings(ed, method, profile, weights, class_values)
+        settings = _settings(ed, method, profile, weights, class_values, dominant)
         if out_dir is not None:
             with _progress("sampling", not as_json) as progress:
                 a, _, files = write_run(
@@ -202,7 +223,7 @@ def _print_ranking(data: dict[str, Any]) -> None:
     table = Table(
         title=f"{data['edition']['title']} — {data['settings']['method']}, {data['settings']['profile']}"
     )
-    for col in ("rank", "id", "theme", "likelihood", "impact score", "dominant"):
+    for col in ("rank", "id", "theme", "likelihood", "total impact", "impact score", "dominant"):
         table.add_column(col, justify="right" if col in ("rank", "impact score") else "left")
     for row in sorted(data["scenarios"], key=lambda r: (r["rank"], r["id"])):
         table.add_row(
@@ -210,6 +231,7 @@ def _print_ranking(data: dict[str, Any]) -> None:
             row["id"],
             row["theme"],
             row["likelihood_range"],
+            row.get("impact_reading", ""),
             f"{row['impact_score']:.4g}",
             "yes" if row["dominant"] else "",
         )
@@ -278,6 +300,7 @@ def report(
     lang: Annotated[Lang, typer.Option(help="Language: en or nl.")] = Lang.en,
     method: MethodOpt = Method.weighted_sum,
     profile: ProfileOpt = None,
+    dominant: DominantOpt = None,
     samples: Annotated[
         int, typer.Option(min=1, help="Monte Carlo samples for the uncertainty.")
     ] = 10000,
@@ -291,7 +314,7 @@ def report(
 
     with _edges():
         ed = open_edition(file)
-        settings = _settings(ed, method, profile, None, None)
+        settings = _settings(ed, method, profile, None, None, dominant)
         with _progress("sampling", True) as progress:
             _, _, files = write_run(
                 ed, settings, out_dir, lang.value, samples, seed, (fmt.value,), progress
@@ -348,16 +371,26 @@ def frameworks_show(
         str, typer.Argument(help="Framework id (e.g. nl-2019) or a framework file.")
     ],
     lang: Annotated[Lang, typer.Option(help="Language: en or nl.")] = Lang.en,
+    status: Annotated[
+        bool,
+        typer.Option(
+            "--status",
+            help="List only what is not verified (provisional or contradicted), and why.",
+        ),
+    ] = False,
 ) -> None:
     """Show a framework's interests, criteria, classes and profiles.
 
-    Example: natrisk frameworks show nl-2019 --lang nl
+    Example: natrisk frameworks show nl-2023 --status
     """
     from natrisk.services.frameworks import load_framework
 
     with _edges():
         fw = load_framework(framework)
         lg = lang.value
+        if status:
+            _print_unverified(fw, lg)
+            return
         out.print(f"[bold]{fw.id}[/] — {fw.name.get(lg)}  ({fw.status})")
         out.print(f"source: {fw.source}", highlight=False)
         table = Table(title="criteria")
@@ -386,6 +419,26 @@ def frameworks_show(
             "class values: " + ", ".join(f"{k}={v:g}" for k, v in fw.class_values.values.items())
         )
         out.print("weight profiles: " + ", ".join(fw.weights.profiles))
+
+
+def _print_unverified(fw: Any, lang: str) -> None:
+    """What of a framework is not verified, with its source and what a source says instead."""
+    found = fw.unverified()
+    table = Table(title=f"{fw.id}: {len(found)} value(s) not verified")
+    for col in ("where", "status", "source", "why"):
+        table.add_column(col, overflow="fold")
+    for where, item in found:
+        why = item.says or (
+            "no source read yet" if item.status == "provisional" else "a source disagrees"
+        )
+        table.add_row(where, item.status, item.source or "–", why)
+    out.print(table)
+    counts = {s: sum(1 for _, i in found if i.status == s) for s in ("contradicted", "provisional")}
+    out.print(
+        f"{counts['contradicted']} contradicted, {counts['provisional']} provisional; "
+        "everything else is verified against a cited source",
+        highlight=False,
+    )
 
 
 @app.callback(invoke_without_command=True)
@@ -438,15 +491,20 @@ def db_import(file: FileArg, user: UserOpt, database: DatabaseOpt = None) -> Non
 
     Example: natrisk db import examples/nl-2026.yaml --user admin
     """
-    from natrisk.io.workbook import load_workbook
+    from natrisk.errors import WorkbookError
+    from natrisk.io.workbook import load_located
     from natrisk.services.workspace import import_workbook
     from natrisk.store.database import Database
 
     with _edges():
-        book = load_workbook(file)
+        book, locate = load_located(file)
         db = Database(database)
         with db.session() as s:
-            edition = import_workbook(s, file, book, _actor(s, user))
+            try:
+                edition = import_workbook(s, file, book, _actor(s, user))
+            except WorkbookError as exc:
+                exc.problems = locate(exc.problems)
+                raise
             err.print(
                 f"imported edition {edition.slug!r} as id {edition.id} ({len(book.scenarios)} scenarios)"
             )

@@ -18,6 +18,7 @@ that calls them, with ``raise ... from exc``. The CLI prints the message and exi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class WorkbookError(InputError):
         super().__init__(message)
         self.problems = problems or []
         self.partial: object | None = None  # the valid part of the input, for further checks
+        self.locate: Any = None  # places later problems at their line or row (io.workbook)
 
     def __str__(self) -> str:
         if not self.problems:

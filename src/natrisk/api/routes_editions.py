@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from natrisk.api.deps import ActorDep, Id, SessionDep
 from natrisk.api.versions import IfMatch, sent_version
-from natrisk.errors import InputError
-from natrisk.io.workbook import dump_workbook, load_upload, parse_workbook
+from natrisk.errors import InputError, WorkbookError
+from natrisk.io.workbook import dump_workbook, load_upload_located, parse_workbook
 from natrisk.security import level_name
 from natrisk.services import editing, review, workspace
 from natrisk.services.access import Actor, Forbidden, edition_for, scenario_for, visible_editions
@@ -132,8 +132,12 @@ async def upload_edition(
     """Import a workbook file (.yaml, .json or .xlsx) as a new draft edition."""
     _require_admin(actor)
     name = Path(file.filename or "upload.yaml").name
-    book = load_upload(await file.read(), name)
-    edition = workspace.import_workbook(s, None, book, actor, name=name)
+    book, locate = load_upload_located(await file.read(), name)
+    try:
+        edition = workspace.import_workbook(s, None, book, actor, name=name)
+    except WorkbookError as exc:
+        exc.problems = locate(exc.problems)  # the framework's findings, at their lines
+        raise
     return edition_json(edition, "coordinator", _visible(edition, actor))
 
 

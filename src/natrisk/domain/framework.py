@@ -1,7 +1,11 @@
 """A framework: the yardstick (interests, criteria, classes, likelihood, weights) as data.
 
 Each value that comes from a method guide carries ``source`` and ``status`` so that a
-reader can trace it, and so that unverified figures are visible as such.
+reader can trace it, and so that unverified figures are visible as such:
+
+- ``verified``: a public source was read and is cited (title, year, section or page);
+- ``contradicted``: a source disagrees; ``says`` records what it says;
+- ``provisional``: not yet checked against a source.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Status = Literal["verified", "provisional"]
+Status = Literal["verified", "contradicted", "provisional"]
+STATUSES = ("verified", "contradicted", "provisional")
 CriterionType = Literal["quantity", "matrix", "levels"]
 
 
@@ -30,8 +35,20 @@ class Sourced(BaseModel):
     """Mixin: where a value comes from and whether it has been checked against that source."""
 
     model_config = ConfigDict(extra="forbid")
-    source: str = Field(min_length=1)
+    source: str = ""
     status: Status
+    says: str | None = None  # what a disagreeing source says (status contradicted), or a note
+
+    @model_validator(mode="after")
+    def _cited(self) -> Sourced:
+        if self.status in ("verified", "contradicted") and not self.source.strip():
+            raise ValueError(
+                f"status {self.status!r} needs a source: cite the document "
+                "(title, year, section or page)"
+            )
+        if self.status == "contradicted" and not (self.says or "").strip():
+            raise ValueError("status 'contradicted' needs 'says': what the source says instead")
+        return self
 
 
 class ImpactLevel(BaseModel):
@@ -83,6 +100,8 @@ class LikelihoodScale(Sourced):
     horizon_years: float = Field(gt=0)
     classes: list[LikelihoodClass] = Field(min_length=2)
     malicious_note: Text | None = None
+    # whether a likelihood may be placed inside its class ('B-high'; NRA 2014, Table 1)
+    positions: bool = False
 
     @model_validator(mode="after")
     def _contiguous(self) -> LikelihoodScale:
@@ -164,6 +183,26 @@ class Weights(Sourced):
     profiles: dict[str, WeightProfile]
 
 
+DominantRuleName = Literal["impact-only", "impact-and-likelihood"]
+
+
+class DominantRule(Sourced):
+    """Which scenarios are dominant risks: serious harm to an interest, and where the source
+    says so, a likelihood of at least some class."""
+
+    rule: DominantRuleName = "impact-only"
+    impact_from: str
+    likelihood_from: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> DominantRule:
+        if self.rule == "impact-and-likelihood" and self.likelihood_from is None:
+            raise ValueError(
+                "rule impact-and-likelihood needs likelihood_from (a likelihood class)"
+            )
+        return self
+
+
 class Theme(BaseModel):
     """A theme that groups scenarios (e.g. the nine themes of the 2022 analysis)."""
 
@@ -178,7 +217,8 @@ class Framework(Sourced):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: Text
     description: Text | None = None
-    dominant_from: str | None = None  # a scenario reaching this class on any interest is dominant
+    dominant_from: str | None = None  # older form: impact-only rule from this class
+    dominant: DominantRule | None = None
     impact_classes: ImpactScale
     class_values: ClassValues
     likelihood: LikelihoodScale
@@ -218,10 +258,58 @@ class Framework(Sourced):
                 raise ValueError(f"weight profile {name}: weights must not be negative")
         if self.weights.default_profile not in self.weights.profiles:
             raise ValueError(f"default profile {self.weights.default_profile} is not defined")
-        for cls_id in filter(None, [self.dominant_from, *(i.counts_from for i in self.interests)]):
+        impact_from = self.dominant.impact_from if self.dominant else None
+        for cls_id in filter(
+            None, [self.dominant_from, impact_from, *(i.counts_from for i in self.interests)]
+        ):
             if cls_id not in classes:
                 raise ValueError(f"unknown impact class {cls_id}")
+        if self.dominant and self.dominant_from:
+            raise ValueError("give 'dominant' or the older 'dominant_from', not both")
+        lik_from = self.dominant.likelihood_from if self.dominant else None
+        if lik_from is not None and lik_from not in self.likelihood.ids:
+            raise ValueError(f"dominant.likelihood_from: unknown likelihood class {lik_from}")
         return self
+
+    def dominant_rule(self, name: str | None = None) -> DominantRule | None:
+        """The framework's rule for dominant risks, or the rule ``name`` on its thresholds
+        (``impact-only`` keeps the older reading of the same impact threshold)."""
+        rule = self.dominant
+        if rule is None and self.dominant_from:
+            rule = DominantRule(
+                rule="impact-only",
+                impact_from=self.dominant_from,
+                source=self.source,
+                status="provisional",
+            )
+        if rule is None or name is None or name == rule.rule:
+            return rule
+        if name == "impact-only":
+            return rule.model_copy(update={"rule": "impact-only"})
+        raise ValueError(
+            f"framework {self.id} gives no likelihood threshold for rule {name!r}; use impact-only"
+        )
+
+    def unverified(self) -> list[tuple[str, Sourced]]:
+        """Every sourced value that is not verified, with where it sits in the framework."""
+        found: list[tuple[str, Sourced]] = []
+
+        def visit(where: str, item: Sourced) -> None:
+            if item.status != "verified":
+                found.append((where, item))
+
+        visit("framework", self)
+        visit("impact_classes", self.impact_classes)
+        visit("class_values", self.class_values)
+        visit("likelihood", self.likelihood)
+        if self.dominant is not None:
+            visit("dominant", self.dominant)
+        visit("weights", self.weights)
+        for i in self.interests:
+            visit(f"interest {i.id}", i)
+        for c in self._all_criteria():
+            visit(f"criterion {c.id}", c)
+        return found
 
     def _all_criteria(self) -> list[Criterion]:
         out: list[Criterion] = []

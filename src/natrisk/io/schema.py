@@ -24,7 +24,16 @@ _QUANTITY = {
 }
 _CLASS = {
     "type": "string",
-    "description": "An impact or likelihood class ('C'), a class range ('B-C') or 'X' for none.",
+    "description": (
+        "An impact or likelihood class ('C'), a class range ('B-C'), 'X' for none, or a "
+        "likelihood placed inside its class ('B-high')."
+    ),
+}
+_POSITION = {"enum": ["low", "middle", "high"], "description": "Where inside its class."}
+_THREE_POINT = {
+    "expected": {**_CLASS, "description": "The expected class of a three-point estimate."},
+    "low": {**_CLASS, "description": "The lower limit (a class)."},
+    "high": {**_CLASS, "description": "The upper limit (a class)."},
 }
 _GROUNDS = {
     "rationale": {"type": "string", "maxLength": 20000},
@@ -55,6 +64,7 @@ def workbook_schema() -> dict[str, Any]:
                     },
                     "min": _NUMBER,
                     "max": _NUMBER,
+                    **_THREE_POINT,
                     "classification": {"type": ["string", "null"]},
                     **_GROUNDS,
                 },
@@ -75,6 +85,10 @@ def workbook_schema() -> dict[str, Any]:
                     "probability": {"anyOf": [_NUMBER, _RANGE]},
                     "min": _NUMBER,
                     "max": _NUMBER,
+                    **_THREE_POINT,
+                    "position": _POSITION,
+                    "low_position": _POSITION,
+                    "high_position": _POSITION,
                     **_GROUNDS,
                 },
                 "additionalProperties": False,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +37,49 @@ YamlLoader.add_implicit_resolver(
 
 def load_workbook(path: Path) -> Workbook:
     """Read and validate a workbook file of any supported format."""
+    return load_located(path)[0]
+
+
+Locate = Callable[[list[Problem]], list[Problem]]
+
+
+def load_located(path: Path) -> tuple[Workbook, Locate]:
+    """Read and validate a workbook, and a function that adds the line (or sheet row) to the
+    problems later checks find by scenario and field (the framework's checks, for one)."""
     path = Path(path)
     raw, where = read_raw(path)
-    return parse_workbook(raw, where, str(path))
+    locate = locator_of(raw, where)
+    try:
+        return parse_workbook(raw, where, str(path)), locate
+    except WorkbookError as exc:
+        exc.locate = locate
+        raise
+
+
+def locator_of(raw: Any, where: Locator) -> Locate:
+    """Place problems named 'scenario ID' and a field at the line or row they came from."""
+    index: dict[str, int] = {}
+    for i, item in enumerate(raw.get("scenarios") or [] if isinstance(raw, dict) else []):
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            index.setdefault(item["id"], i)
+
+    def locate(problems: list[Problem]) -> list[Problem]:
+        out = []
+        for p in problems:
+            sid = p.where.removeprefix("scenario ") if p.where.startswith("scenario ") else None
+            if sid is None or sid not in index:
+                out.append(p)
+                continue
+            loc: tuple[Any, ...] = ("scenarios", index[sid])
+            if p.field.startswith("impacts."):
+                loc += ("impacts", p.field.removeprefix("impacts.").removesuffix(".classification"))
+            elif p.field:
+                loc += (p.field.split(".")[0],)
+            place = _locate(loc, where)
+            out.append(replace(p, where=f"{place}, {p.where}") if place else p)
+        return out
+
+    return locate
 
 
 def read_raw(path: Path) -> tuple[Any, Locator]:
@@ -267,17 +309,25 @@ def _dump_scenario(s: Any) -> dict[str, Any]:
 def _dump_value(value: Any, qty_field: str) -> Any:
     qty = getattr(value, qty_field)
     axes = getattr(value, "axes", None)
+    three = _three_point(value) if qty is None and axes is None else None
     if axes is not None:
         qty = {axis: _range_short(r) for axis, r in axes.items()}
         short: Any = qty
+    elif three is not None:
+        short = three
     elif qty is None:
-        short = value.klass
+        short = _placed(value.klass, getattr(value, "position", None))
     else:
         short = _range_short(qty)
     classification = getattr(value, "classification", None)
     if not value.rationale and not value.sources and axes is None and classification is None:
         return short
-    full: dict[str, Any] = {"class": value.klass} if qty is None else {qty_field: short}
+    if three is not None:
+        full: dict[str, Any] = dict(three)
+    elif qty is None:
+        full = {"class": short}
+    else:
+        full = {qty_field: short}
     if value.rationale:
         full["rationale"] = value.rationale
     if value.sources:
@@ -285,6 +335,24 @@ def _dump_value(value: Any, qty_field: str) -> Any:
     if classification is not None:
         full["classification"] = classification
     return full
+
+
+def _placed(klass: str, position: str | None) -> str:
+    """A class with its position inside the class, in the short form 'B-high'."""
+    return f"{klass}-{position}" if position else klass
+
+
+def _three_point(value: Any) -> dict[str, str] | None:
+    """{expected, low, high} of a three-point estimate (positions written as 'B-high')."""
+    if getattr(value, "expected", None) is None:
+        return None
+    low, _, high = value.klass.partition("-")
+    high = high or low
+    return {
+        "expected": _placed(value.expected, getattr(value, "position", None)),
+        "low": _placed(low, getattr(value, "low_position", None)),
+        "high": _placed(high, getattr(value, "high_position", None)),
+    }
 
 
 def _range_short(r: Range) -> Any:
@@ -329,3 +397,23 @@ def load_upload(data: bytes, filename: str) -> Workbook:
             exc.problems = [dataclasses.replace(p, file=filename) for p in exc.problems]
             exc.message = exc.message.replace(str(path), filename)
             raise
+
+
+def load_upload_located(data: bytes, filename: str) -> tuple[Workbook, Locate]:
+    """``load_upload`` with the locator of ``load_located`` (problems name the upload)."""
+    import tempfile
+
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json", ".xlsx"):
+        msg = "upload a .yaml, .json or .xlsx workbook"
+        raise WorkbookError(f"{filename}: {msg}", [Problem(filename, "", "", msg)])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            book, locate = load_located(path)
+        except WorkbookError as exc:
+            exc.problems = [replace(p, file=filename) for p in exc.problems]
+            exc.message = exc.message.replace(str(path), filename)
+            raise
+    return book, locate

@@ -9,6 +9,9 @@ Layout (explained in English and Dutch on the README sheet that export writes)::
                likelihood_rationale | likelihood_sources | extra
     impacts    scenario | criterion | class | min | max | axes | rationale | sources
 
+A three-point estimate sits in one class cell as 'C (B-E)': the expected value, then its
+lower and upper limit; a likelihood placed inside its class as 'B-high'.
+
 Reading returns the same plain data a YAML file gives plus a locator from data paths to
 sheet and row, and gathers every problem (formula cells, missing sheets or columns, values
 that are not numbers, malformed JSON) before raising one WorkbookError. Writing is lossless:
@@ -634,7 +637,7 @@ def _scenario_row(s: Scenario) -> tuple[Any, ...]:
 def _likelihood_cell(lh: Likelihood) -> Any:
     p = lh.probability
     if p is None:
-        return lh.klass
+        return class_text(lh)
     if p.min == p.max and _exact(p.min):
         return p.min
     return f"{p.min!r}..{p.max!r}"
@@ -655,7 +658,22 @@ def _score_cells(score: Score) -> tuple[Any, Any, Any, Any]:
         low, high = _number_cell(q.min), _number_cell(q.max)
     if score.axes is not None:
         axes = _to_json({k: _axis(r) for k, r in score.axes.items()})
-    return score.klass, low, high, axes
+    return (class_text(score) if score.klass is not None else None), low, high, axes
+
+
+def class_text(value: Score | Likelihood) -> str | None:
+    """A class in one cell: 'C', 'B-C', 'B-high', or a three-point estimate as 'C (B-E)'."""
+    position = getattr(value, "position", None)
+    if value.expected is None:
+        return f"{value.klass}-{position}" if position else value.klass
+    assert value.klass is not None
+    low, _, high = value.klass.partition("-")
+    high = high or low
+    low_at, high_at = getattr(value, "low_position", None), getattr(value, "high_position", None)
+    lo = f"{low}-{low_at}" if low_at else low
+    hi = f"{high}-{high_at}" if high_at else high
+    expected = f"{value.expected}-{position}" if position else value.expected
+    return f"{expected} ({lo}-{hi})"
 
 
 def _axis(r: Range) -> Any:

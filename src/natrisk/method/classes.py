@@ -87,6 +87,23 @@ def range_distribution(low: int, high: int, n_classes: int) -> FloatArray:
     return out
 
 
+def three_point_distribution(low: int, mode: int, high: int, n_classes: int) -> FloatArray:
+    """Probabilities over low..high peaking at the expected class ``mode`` (a discrete
+    triangle): weight (k - low + 1) / (mode - low + 1) up to the mode, then
+    (high - k + 1) / (high - mode + 1), normalised. Every class between the limits keeps a
+    chance; the expected class is the most likely (docs/method.md, section 1.7).
+    """
+    if not low <= mode <= high:
+        raise ValueError(f"expected class {mode} lies outside its limits {low}..{high}")
+    k = np.arange(low, high + 1, dtype=np.float64)
+    up = (k - low + 1) / (mode - low + 1)
+    down = (high - k + 1) / (high - mode + 1)
+    weights = np.where(k <= mode, up, down)
+    out = np.zeros(n_classes + 1)
+    out[low : high + 1] = weights / weights.sum()
+    return out
+
+
 def max_distribution(dists: FloatArray) -> FloatArray:
     """Distribution of the highest of independent classes (rows of ``dists``).
 

@@ -35,6 +35,35 @@ def class_range_position(low: int, high: int) -> tuple[float, float, float]:
     return (low + high) / 2 + 1.0, low + 1.0, high + 1.0
 
 
+# where a position inside a class sits, as a share of the class's width on the axis
+PLACES = {"low": 1 / 6, "middle": 0.5, "high": 5 / 6}
+
+
+def placed_position(
+    point: int | None,
+    low: int,
+    high: int,
+    position: str | None,
+    low_position: str | None,
+    high_position: str | None,
+) -> tuple[float, float, float]:
+    """Diagram position (point, low end, high end) of classes placed inside their class.
+
+    Class i spans [i + 0.5, i + 1.5); 'low', 'middle' and 'high' sit at 1/6, 1/2 and 5/6 of
+    it (National Risk Assessment 6, ANV/RIVM 2014, Table 1 writes 'B high'). An end without
+    a position is the class's centre, as for a plain class range.
+    """
+
+    def at(i: int, where: str | None) -> float:
+        return i + 0.5 + PLACES[where or "middle"]
+
+    mid = at(point, position) if point is not None else (at(low, None) + at(high, None)) / 2
+    if low == high and low_position is None and high_position is None:
+        return mid, mid, mid
+    lo, hi = at(low, low_position), at(high, high_position)
+    return mid, min(lo, mid), max(hi, mid)
+
+
 def probability_range_position(
     p_low: float, p_high: float, lower: NDArray[np.float64], upper: NDArray[np.float64]
 ) -> tuple[float, float, float]:

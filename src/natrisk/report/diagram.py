@@ -7,7 +7,7 @@ readable in print; the report lists the numbers beside the titles.
 
 from __future__ import annotations
 
-import math
+import json
 from typing import Any
 
 import altair as alt
@@ -16,7 +16,7 @@ import vl_convert as vlc
 
 from natrisk.errors import OutputError
 from natrisk.i18n import translator
-from natrisk.services.assessment import Assessment
+from natrisk.services.assessment import Assessment, impact_on_scale
 from natrisk.services.sensitivity import Sensitivity
 
 PALETTE = [
@@ -34,13 +34,37 @@ PALETTE = [
 
 
 def impact_axis(assessment: Assessment, values: np.ndarray) -> np.ndarray:
-    """Plotted impact per method: Medal scores become 'highest class + share' for legibility."""
-    if assessment.settings.method != "medal":
-        return values
-    base = len(assessment.table.criteria) + 1
-    with np.errstate(divide="ignore"):
-        out = np.where(values > 0, np.log(np.maximum(values, 1)) / math.log(base) + 1, 0.0)
-    return out
+    """Plotted impact: weighted sum and Medal on the framework's class scale (docs/method.md
+    3.4), Evamix as its dominance score."""
+    return impact_on_scale(assessment.settings, assessment.table.framework, values)
+
+
+def impact_y(fw: Any, method: str, lang: str, field: str = "y:Q") -> alt.Y:
+    """The impact axis: classes A-E (one step each, labelled with the class names) for the
+    methods whose totals are classes; the plain score for Evamix."""
+    _ = translator(lang)
+    if method == "evamix":
+        return alt.Y(field, title=_("Impact (Evamix dominance score)"))
+    levels = fw.impact_classes.levels
+    labels = " : ".join(
+        f"datum.value == {i} ? {json.dumps(f'{lvl.id} {lvl.label.get(lang)}')}"
+        for i, lvl in enumerate(levels, start=1)
+    )
+    title = {
+        "weighted-sum": _("Impact class (weighted sum of class values, log scale)"),
+        "medal": _("Impact class (Medal: highest class reached)"),
+    }[method]
+    return alt.Y(
+        field,
+        title=title,
+        scale=alt.Scale(domain=[0, len(levels) + 0.3], nice=False, zero=True),
+        axis=alt.Axis(
+            values=list(range(1, len(levels) + 1)),
+            labelExpr=f"{labels} : ''",
+            grid=True,
+            labelLimit=200,
+        ),
+    )
 
 
 def label_numbers(assessment: Assessment) -> list[int]:
@@ -106,6 +130,7 @@ def diagram_rows(
                 "y_hi": float(max(y_hi[s], y[s])),
                 "likelihood": lik_ids[t.likelihood_point[s]],
                 "score": round(float(assessment.scores[s]), 3),
+                "reading": assessment.impact_reading(s, lang),
                 "rank": int(assessment.ranks[s]),
             }
         )
@@ -133,18 +158,7 @@ def diagram_spec(
         for r in rows:
             r["href"] = f"{link}{r['id']}"
     n_lik = len(fw.likelihood.classes)
-    tick_expr = (
-        " : ".join(
-            f"datum.value == {i + 1} ? '{c.id} {c.label.get(lang)}'"
-            for i, c in enumerate(fw.likelihood.classes)
-        )
-        + " : ''"
-    )
-    y_title = {
-        "weighted-sum": _("Impact (weighted sum of class values)"),
-        "medal": _("Impact (Medal: highest class reached)"),
-        "evamix": _("Impact (Evamix dominance score)"),
-    }[assessment.settings.method]
+    tick_expr = likelihood_ticks(fw, lang)
     themes = sorted({r["theme"] for r in rows})
     color = alt.Color(
         "theme:N",
@@ -165,16 +179,16 @@ def diagram_spec(
         return alt.X(field, title=x_title, scale=x_scale, axis=x_axis)
 
     x = x_of("x:Q")
-    yscale = (
-        alt.Scale(type="symlog", constant=1)
-        if assessment.settings.method == "weighted-sum"
-        else alt.Scale()
-    )
-    y = alt.Y("y:Q", title=y_title, scale=yscale)
+    y = impact_y(fw, assessment.settings.method, lang)
     tooltip = [
         alt.Tooltip("title:N", title=_("Scenario")),
         alt.Tooltip("theme:N", title=_("Theme")),
         alt.Tooltip("rank:Q", title=_("Rank")),
+        *(
+            [alt.Tooltip("reading:N", title=_("Total impact"))]
+            if assessment.settings.method != "evamix"
+            else []
+        ),
         alt.Tooltip("score:Q", title=_("Impact score")),
         alt.Tooltip("likelihood:N", title=_("Likelihood")),
         alt.Tooltip("malicious:N", title=_("Malicious")),
@@ -232,6 +246,15 @@ def diagram_spec(
     return spec
 
 
+def likelihood_ticks(fw: Any, lang: str) -> str:
+    """The likelihood axis's labels as a Vega expression (labels quoted as JSON strings)."""
+    cases = " : ".join(
+        f"datum.value == {i + 1} ? {json.dumps(f'{c.id} {c.label.get(lang)}')}"
+        for i, c in enumerate(fw.likelihood.classes)
+    )
+    return f"{cases} : ''"
+
+
 def render(spec: dict[str, Any], fmt: str) -> bytes:
     """The diagram as SVG, PNG or PDF bytes (vl-convert, no browser)."""
     try:
@@ -268,30 +291,19 @@ def target_spec(
                 "y": cur["impact"],
                 "x2": tgt["x"],
                 "y2": tgt["impact"],
-                "now": f"{cur['likelihood']} / {cur['impact']:.3g}",
-                "goal": f"{tgt['likelihood']} / {tgt['impact']:.3g}",
+                "now": f"{cur['likelihood']} / {cur.get('reading') or format(cur['impact'], '.3g')}",
+                "goal": f"{tgt['likelihood']} / {tgt.get('reading') or format(tgt['impact'], '.3g')}",
                 **({"href": f"{link}{r['id']}"} if link else {}),
             }
         )
-    tick_expr = (
-        " : ".join(
-            f"datum.value == {i + 1} ? '{c.id} {c.label.get(lang)}'"
-            for i, c in enumerate(fw.likelihood.classes)
-        )
-        + " : ''"
-    )
+    tick_expr = likelihood_ticks(fw, lang)
     scale = alt.Scale(domain=[0.5, n_lik + 0.5], nice=False)
     axis = alt.Axis(values=list(range(1, n_lik + 1)), labelExpr=tick_expr, grid=False, labelAngle=0)
     x_title = _("Likelihood (over {years} years)").format(years=f"{fw.likelihood.horizon_years:g}")
-    yscale = (
-        alt.Scale(type="symlog", constant=1)
-        if assessment.settings.method == "weighted-sum"
-        else alt.Scale()
-    )
     x = alt.X("x:Q", title=x_title, scale=scale, axis=axis)
-    y = alt.Y("y:Q", title=_("Impact score"), scale=yscale)
+    y = impact_y(fw, assessment.settings.method, lang)
     x2 = alt.X("x2:Q", scale=scale, axis=axis, title=x_title)
-    y2 = alt.Y("y2:Q", scale=yscale, title=_("Impact score"))
+    y2 = impact_y(fw, assessment.settings.method, lang, "y2:Q")
     color = alt.Color("theme:N", title=_("Theme"), legend=alt.Legend(orient="bottom", columns=3))
     tooltip = [
         alt.Tooltip("title:N", title=_("Scenario")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,8 @@ from natrisk.domain.edition import Workbook
 from natrisk.domain.framework import Framework
 from natrisk.errors import OptionError
 from natrisk.method.aggregation import METHODS, make_method
+from natrisk.method.dominance import dominant as dominant_mask
+from natrisk.method.scale import class_position, reading
 from natrisk.services.scoring import ScoreTable
 
 
@@ -26,6 +29,7 @@ class Settings:
     profile: str
     weights: dict[str, float]
     class_values: dict[str, float]
+    dominant_rule: str | None = None  # None: the framework's own rule
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,19 @@ class Assessment:
     interest_classes: NDArray[np.int64]  # (S, I) highest class per interest
     dominant: NDArray[np.bool_]
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def impact_position(self) -> NDArray[np.float64]:
+        """Each scenario's aggregated impact on the framework's class scale (docs/method.md
+        3.4): weighted sum and Medal are read as classes; Evamix keeps its dominance score."""
+        return impact_on_scale(self.settings, self.table.framework, self.scores)
+
+    def impact_reading(self, s: int, lang: str = "en") -> str:
+        """Scenario ``s``'s total impact in words, as the method reads it ('serious to very
+        serious'); empty for Evamix, whose score is no class."""
+        if self.settings.method == "evamix":
+            return ""
+        return read_total(self.table.framework, float(self.impact_position[s]), lang)
 
     def to_json(self) -> dict[str, Any]:
         """The result as plain data (the ``--json`` output and ``results.json``)."""
@@ -56,6 +73,8 @@ class Assessment:
                     "theme": scen.theme,
                     "malicious": scen.malicious,
                     "impact_score": float(self.scores[s]),
+                    "impact_class_position": round(float(self.impact_position[s]), 4),
+                    "impact_reading": self.impact_reading(s),
                     "rank": int(self.ranks[s]),
                     "likelihood": lik_ids[self.table.likelihood_point[s]],
                     "likelihood_range": lik_ids[lo] if lo == hi else f"{lik_ids[lo]}-{lik_ids[hi]}",
@@ -81,9 +100,45 @@ class Assessment:
                 "profile": self.settings.profile,
                 "weights": self.settings.weights,
                 "class_values": self.settings.class_values,
+                "dominant_rule": self.dominant_rule_name,
             },
             "scenarios": rows,
         }
+
+    @property
+    def dominant_rule_name(self) -> str | None:
+        """The rule the dominant risks were chosen by."""
+        rule = self.table.framework.dominant_rule(self.settings.dominant_rule)
+        return rule.rule if rule else None
+
+
+def impact_on_scale(
+    settings: Settings, fw: Framework, scores: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Aggregated impacts on the class scale (Evamix scores pass through unchanged)."""
+    if settings.method == "weighted-sum":
+        values = np.array([settings.class_values[c] for c in fw.impact_classes.ids])
+        return class_position(scores, values)
+    if settings.method == "medal":  # 'highest class reached + share' (docs/method.md 3.2)
+        base = len(fw.criteria) + 1
+        with np.errstate(divide="ignore"):
+            logs = np.log(np.maximum(scores, 1)) / math.log(base) + 1
+        return np.where(scores > 0, logs, 0.0)
+    return np.asarray(scores, dtype=np.float64)
+
+
+def read_total(fw: Framework, position: float, lang: str = "en") -> str:
+    """A class-scale position in words: 'serious', or 'serious to very serious'."""
+    from natrisk.i18n import translator
+
+    labels = [fw.impact_classes.none_label.get(lang)] + [
+        lvl.label.get(lang) for lvl in fw.impact_classes.levels
+    ]
+    low, high = reading(position)
+    high = min(high, len(labels) - 1)
+    if low == high:
+        return labels[low]
+    return translator(lang)("{low} to {high}").format(low=labels[low], high=labels[high])
 
 
 def _range(ids: list[str], lo: int, hi: int) -> str:
@@ -115,6 +170,7 @@ def resolve_settings(
     profile: str | None = None,
     weights: dict[str, float] | None = None,
     class_values: dict[str, float] | None = None,
+    dominant_rule: str | None = None,
 ) -> Settings:
     """Combine the framework's profile and class values with this run's overrides."""
     if method not in METHODS:
@@ -143,7 +199,12 @@ def resolve_settings(
     ordered = [cv[c] for c in fw.impact_classes.ids]
     if any(b < a for a, b in zip(ordered, ordered[1:], strict=False)):
         raise OptionError("--class-values: values must not fall from one class to the next")
-    return Settings(method, name, w, cv)
+    if dominant_rule is not None:
+        try:
+            fw.dominant_rule(dominant_rule)
+        except ValueError as exc:
+            raise OptionError(f"--dominant: {exc}") from exc
+    return Settings(method, name, w, cv, dominant_rule)
 
 
 def assess(table: ScoreTable, book: Workbook, settings: Settings) -> Assessment:
@@ -153,12 +214,19 @@ def assess(table: ScoreTable, book: Workbook, settings: Settings) -> Assessment:
     weights = np.array([settings.weights[c] for c in table.criteria])
     result = agg(table.point, weights)
     interests = interest_classes(fw, table.point)
-    dominant_from = fw.impact_classes.ids.index(fw.dominant_from) if fw.dominant_from else None
-    dominant = (
-        interests.max(axis=1) >= dominant_from
-        if dominant_from is not None
-        else np.zeros(len(table.scenarios), dtype=bool)
-    )
+    rule = fw.dominant_rule(settings.dominant_rule)
+    if rule is None:
+        dominant = np.zeros(len(table.scenarios), dtype=bool)
+    else:
+        by_likelihood = rule.rule == "impact-and-likelihood" and rule.likelihood_from is not None
+        dominant = dominant_mask(
+            interests,
+            table.likelihood_point,
+            fw.impact_classes.ids.index(rule.impact_from),
+            fw.likelihood.ids.index(rule.likelihood_from)
+            if by_likelihood and rule.likelihood_from
+            else None,
+        )
     token = {"token": uuid.uuid4().hex}  # names this result in caches of what is drawn from it
     return Assessment(
         book, table, settings, result.scores, result.ranks, interests, dominant, token

@@ -46,9 +46,10 @@ def diff_editions(
                     "rank": {"from": ra["rank"], "to": rb["rank"]},
                     "impact_score": {"from": ra["impact_score"], "to": rb["impact_score"]},
                     "likelihood": {"from": ra["likelihood_range"], "to": rb["likelihood_range"]},
+                    # likelihood axis position, impact on the class scale (docs/method.md 3.4)
                     "position": {
-                        "from": [float(pos_a[sid]), ra["impact_score"]],
-                        "to": [float(pos_b[sid]), rb["impact_score"]],
+                        "from": [float(pos_a[sid]), ra["impact_class_position"]],
+                        "to": [float(pos_b[sid]), rb["impact_class_position"]],
                     },
                 }
             )

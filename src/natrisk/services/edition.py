@@ -13,7 +13,7 @@ from natrisk.domain.edition import Workbook
 from natrisk.domain.framework import Framework
 from natrisk.errors import FrameworkError, Problem, WorkbookError
 from natrisk.io.files import staged_output
-from natrisk.io.workbook import load_workbook
+from natrisk.io.workbook import load_located
 from natrisk.services.assessment import Assessment, Settings, assess
 from natrisk.services.frameworks import framework_problem, load_framework
 from natrisk.services.scoring import ScoreTable, resolve
@@ -31,15 +31,17 @@ class OpenEdition:
 
 
 def open_edition(path: Path) -> OpenEdition:
-    """Read, validate and resolve a workbook file; every problem is raised at once."""
+    """Read, validate and resolve a workbook file; every problem is raised at once, each at
+    its line or sheet row."""
     path = Path(path)
     try:
-        book = load_workbook(path)
+        book, locate = load_located(path)
     except WorkbookError as exc:
         if isinstance(
             exc.partial, Workbook
         ):  # report the framework's findings on the valid part too
-            exc.problems += framework_problems(exc.partial, path)
+            found = framework_problems(exc.partial, path)
+            exc.problems += exc.locate(found) if exc.locate else found
             exc.message = f"{path}: {len(exc.problems)} problem(s)"
         raise
     try:
@@ -48,7 +50,12 @@ def open_edition(path: Path) -> OpenEdition:
         raise WorkbookError(
             f"{path}: unknown framework", [framework_problem(str(path), exc)]
         ) from exc
-    return OpenEdition(path, book, framework, resolve(book, framework, str(path)))
+    try:
+        table = resolve(book, framework, str(path))
+    except WorkbookError as exc:
+        exc.problems = locate(exc.problems)
+        raise
+    return OpenEdition(path, book, framework, table)
 
 
 def framework_problems(book: Workbook, path: Path) -> list[Problem]:

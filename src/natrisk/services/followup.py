@@ -132,12 +132,15 @@ class Positions:
 
 
 def position(a: Assessment, s: int) -> dict[str, Any]:
-    """Scenario ``s`` in the risk diagram: likelihood class and x, impact score, rank."""
+    """Scenario ``s`` in the risk diagram: likelihood class and x, impact on the class scale
+    (with its score and reading), rank."""
     lik = a.table.framework.likelihood.ids
     return {
         "likelihood": lik[a.table.likelihood_point[s]],
         "x": float(a.table.likelihood_pos[s, 0]),
-        "impact": float(a.scores[s]),
+        "impact": float(a.impact_position[s]),
+        "impact_score": float(a.scores[s]),
+        "reading": a.impact_reading(s),
         "rank": int(a.ranks[s]),
     }
 

@@ -109,6 +109,29 @@ class _Resolver:
             return None
         return lo, hi
 
+    def expected(
+        self, sid: str, field: str, expected: str, limits: tuple[int, int], ids: list[str]
+    ) -> int | None:
+        """The index of a three-point estimate's expected class, checked against its limits."""
+        if expected not in ids:
+            self.note(
+                sid,
+                field,
+                f"expected class {expected!r} is not in this framework; use one of {', '.join(ids)}",
+            )
+            return None
+        mode = ids.index(expected)
+        lo, hi = limits
+        if not lo <= mode <= hi:
+            self.note(
+                sid,
+                field,
+                f"the expected value {expected} lies outside its limits {ids[lo]} to {ids[hi]}; "
+                "the expected value must lie between the low and the high limit",
+            )
+            return None
+        return mode
+
     def cell(
         self, sid: str, crit: Criterion, score: Score | None, field: str
     ) -> NDArray[np.float64] | None:
@@ -118,6 +141,7 @@ class _Resolver:
         key = (
             self._signature(crit),
             score.klass,
+            score.expected,
             score.quantity and (score.quantity.min, score.quantity.max),
             score.axes and tuple(sorted((k, r.min, r.max) for k, r in score.axes.items())),
         )
@@ -146,7 +170,16 @@ class _Resolver:
             return cls.range_distribution(0, 0, self.k)
         if score.class_bounds is not None:
             got = self.class_range(sid, field, score.class_bounds, self.class_ids)
-            return None if got is None else cls.range_distribution(*got, self.k)
+            if got is None:
+                return None
+            if score.expected is not None:
+                mode = self.expected(sid, field, score.expected, got, self.class_ids)
+                return (
+                    None
+                    if mode is None
+                    else cls.three_point_distribution(got[0], mode, got[1], self.k)
+                )
+            return cls.range_distribution(*got, self.k)
         if score.quantity is not None:
             return self._quantity(sid, crit, score.quantity, field)
         assert score.axes is not None
@@ -208,13 +241,37 @@ class _Resolver:
     def likelihood(
         self, sid: str, value: Likelihood
     ) -> tuple[int, int, int, tuple[float, float, float]] | None:
+        if value.has_positions and not self.fw.likelihood.positions:
+            self.note(
+                sid,
+                "likelihood",
+                f"framework {self.fw.id} places no likelihood inside its class; "
+                f"write the class alone (e.g. {value.klass!r} without '-high')",
+            )
+            return None
         if value.class_bounds is not None:
             got = self.class_range(sid, "likelihood", value.class_bounds, self.lik_ids)
             if got is None:
                 return None
             lo, hi = got
-            point = int(cls.point_class(cls.range_distribution(lo, hi, len(self.lik_ids) - 1)))
-            return point, lo, hi, lik.class_range_position(lo, hi)
+            if value.expected is not None:
+                mode = self.expected(sid, "likelihood", value.expected, got, self.lik_ids)
+                if mode is None:
+                    return None
+                point = mode
+            else:
+                point = int(cls.point_class(cls.range_distribution(lo, hi, len(self.lik_ids) - 1)))
+            pos = lik.class_range_position(lo, hi)
+            if value.expected is not None or value.has_positions:
+                pos = lik.placed_position(
+                    point if value.expected is not None or lo == hi else None,
+                    lo,
+                    hi,
+                    value.position,
+                    value.low_position,
+                    value.high_position,
+                )
+            return point, lo, hi, pos
         assert value.probability is not None
         p = value.probability
         lo = lik.class_of_probability(p.min, self.lik_lower)
@@ -276,6 +333,14 @@ def _point(dist: NDArray[np.float64]) -> int:
     return hit
 
 
+def _cell_point(r: _Resolver, score: Score | None, dist: NDArray[np.float64]) -> int:
+    """The deterministic class of a cell: a three-point estimate's expected value, else the
+    representative (upper median) class of its distribution."""
+    if score is not None and score.expected is not None and score.expected in r.class_ids:
+        return r.class_ids.index(score.expected)
+    return _point(dist)
+
+
 def _check_classifications(r: _Resolver, scen: Scenario) -> None:
     """Every classification named in a scenario must be one of the configured levels."""
     named = [("classification", scen.classification)]
@@ -318,11 +383,19 @@ def _scenario_cells(
             parts = [r.cell(scen.id, p, scen.impacts[p.id], f"impacts.{p.id}") for p in given]
             ok = [d for d in parts if d is not None]
             dist = cls.max_distribution(np.stack(ok)) if len(ok) == len(parts) else none
-            point = max((_point(d) for d in ok), default=0)
+            point = max(
+                (
+                    _cell_point(r, scen.impacts[p.id], d)
+                    for p, d in zip(given, parts, strict=True)
+                    if d is not None
+                ),
+                default=0,
+            )
         else:
-            cell = r.cell(scen.id, crit, scen.impacts.get(crit.id), f"impacts.{crit.id}")
+            score = scen.impacts.get(crit.id)
+            cell = r.cell(scen.id, crit, score, f"impacts.{crit.id}")
             dist = none if cell is None else cell
-            point = _point(dist)
+            point = _cell_point(r, score, dist) if cell is not None else 0
         interest = next((i for i in fw.interests if i.id == crit.interest), None)
         if interest is not None and interest.counts_from:
             floor = r.class_ids.index(interest.counts_from)

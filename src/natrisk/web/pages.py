@@ -557,8 +557,8 @@ def _arrows_spec(result: dict[str, Any]) -> dict[str, Any]:
                     "y": {
                         "field": "y",
                         "type": "quantitative",
-                        "title": "impact",
-                        "scale": {"type": "symlog"},
+                        "title": "impact class (1 = A … 5 = E)",
+                        "scale": {"domain": [0, 5.3]},
                     },
                     "x2": {"field": "x2"},
                     "y2": {"field": "y2"},
@@ -600,7 +600,7 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
     """Import an uploaded workbook; every problem shown, nothing stored if anything is wrong."""
     from pathlib import Path
 
-    from natrisk.io.workbook import load_upload
+    from natrisk.io.workbook import load_upload_located
 
     async with request.form() as form:  # closes the upload's temporary file
         upload = form.get("file")
@@ -614,13 +614,18 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
             raise InputError("only administrators import editions")
         if not name:
             raise InputError("choose a workbook file (.yaml, .json or .xlsx)")
-        book = load_upload(data, name)
-        edition = workspace.import_workbook(s, None, book, actor, name=name)
+        book, locate = load_upload_located(data, name)
+        try:
+            edition = workspace.import_workbook(s, None, book, actor, name=name)
+        except WorkbookError as exc:
+            exc.problems = locate(exc.problems)
+            raise
         return RedirectResponse(f"/editions/{edition.id}", status_code=303)
     except WorkbookError as exc:
         s.rollback()
         if isinstance(exc.partial, Workbook):
-            exc.problems += upload_problems(s, exc.partial, name)  # by id: no file opened
+            found = upload_problems(s, exc.partial, name)  # by id: no file opened
+            exc.problems += exc.locate(found) if exc.locate else found
             exc.message = f"{name}: {len(exc.problems)} problem(s)"
         error, problems = exc.message, exc.problems
     except NatriskError as exc:
