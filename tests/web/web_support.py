@@ -471,6 +471,15 @@ def csrf_of(where: Page | BrowserContext) -> str:
         token = page.evaluate(script) if page.url.startswith("http") else ""
         if token:
             return str(token)
+    if isinstance(where, BrowserContext):  # signed in, but no page open yet: open one
+        page = where.new_page()
+        try:
+            page.goto("/editions")
+            token = page.evaluate(script)
+        finally:
+            page.close()
+        if token:
+            return str(token)
     raise AssertionError("no open page of this browser carries a CSRF token (signed in?)")
 
 

@@ -47,6 +47,9 @@ def report_context(a: Assessment, s: Sensitivity | None, lang: str) -> dict[str,
         for j, _c in enumerate(t.criteria):
             lo, hi = int(t.low[i, j]), int(t.high[i, j])
             text = ids[lo] if lo == hi else f"{ids[lo]}–{ids[hi]}"
+            score = scen.impacts.get(_c)
+            if score is not None and score.expected is not None and lo != hi:
+                text = f"{ids[int(t.point[i, j])]} ({text})"  # expected value (its limits)
             cells.append(
                 {
                     "text": text,
