@@ -138,7 +138,8 @@ def read_total(fw: Framework, position: float, lang: str = "en") -> str:
     high = min(high, len(labels) - 1)
     if low == high:
         return labels[low]
-    return translator(lang)("{low} to {high}").format(low=labels[low], high=labels[high])
+    _ = translator(lang)
+    return _("{low} to {high}").format(low=labels[low], high=labels[high])
 
 
 def _range(ids: list[str], lo: int, hi: int) -> str:
