@@ -3,8 +3,9 @@
 Shape is checked by pydantic; references between parts of the plan (a measure's action line,
 a capability's tasks, ``replaces`` chains, dates against a strategy's start) by
 :func:`plan_problems`, which lists every problem with its place so nothing is half-stored.
-Sources: SNV 2007 werkwijze (seeds/004:1152-1284), NVS 2019 weighing (seeds/000:330-353),
-midterm review 2021 (seeds/001), Veiligheidsstrategie 2023-2029 letter (seeds/003).
+Sources: Strategie Nationale Veiligheid (2007), §3.3 'Fase 2: strategische planning'; Nationale
+Veiligheid Strategie 2019, section 'Strategische inzet op weerbaarheid' (the weighing); Midterm
+review 2021 Nationale Veiligheid Strategie; Kamerbrief voortgang Veiligheidsstrategie (2024).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from natrisk.domain.edition import _check_id
 from natrisk.domain.framework import Text
 
 PLAN_FORMAT = "natrisk-plan/1"
-# capability analysis of the later guides (METHOD.md section 2)
+# capability analysis of the later method guides
 DIMENSIONS = ("people", "material", "knowledge", "skills", "procedures")
-# the security chain (seeds/004:409)
+# the security chain (Strategie Nationale Veiligheid 2007, ch. 1)
 PHASES = ("pro-action", "prevention", "preparation", "response", "aftercare")
 OWNERS = ("national", "regional", "private", "international")  # the "national potential"
 INSTRUMENTS = ("policy", "legislation", "practical")
@@ -176,7 +177,7 @@ class Answer(_Model):
 
 
 class Advice(_Model):
-    """The advice that follows the weighing (seeds/004:1250-1284)."""
+    """The advice that follows the weighing (Strategie Nationale Veiligheid 2007, §3.3)."""
 
     invest: str = ""
     not_invest: str = ""
@@ -189,7 +190,7 @@ class Advice(_Model):
 
 
 class Weighing(_Model):
-    """The NVS 2019 weighing of one security issue (seeds/000:336-353)."""
+    """The NVS 2019 weighing of one security issue (section 'Strategische inzet op weerbaarheid')."""
 
     issue: str
     integrated: Answer

@@ -2,7 +2,8 @@
 
 Shapes: T tasks, S scenarios, D dimensions, C capabilities. Levels are whole numbers on the
 plan's scale, 0 the lowest ("absent", so 0 also means "no need"). The rules are in
-docs/method.md section 8; the process is SNV 2007 (seeds/004:1152-1284).
+docs/method.md section 8; the process is that of the Strategie Nationale Veiligheid (2007),
+§3.3 'Fase 2: strategische planning'.
 """
 
 from __future__ import annotations

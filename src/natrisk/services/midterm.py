@@ -1,4 +1,4 @@
-"""The progress report in the four-part form of the 2021 midterm review (seeds/001).
+"""The progress report in the four-part form of the Midterm review 2021 of the NVS.
 
 Per action line (and per security issue with its own texts): summary; development of the
 threat and risks (the current picture against the one the strategy started from);
