@@ -116,6 +116,9 @@ def _three_point(value: dict[str, Any], positions: bool) -> dict[str, Any]:
     """{expected, low, high} -> {class: 'low-high', expected, (positions)} (limits default to
     the expected value)."""
     rest = {k: v for k, v in value.items() if k not in ("expected", "low", "high")}
+    if ("low" in value) != ("high" in value):
+        missing = "high" if "low" in value else "low"
+        raise ValueError(f"a three-point estimate needs both limits: '{missing}' is missing")
     parts: dict[str, str | None] = {}
     found: dict[str, str | None] = {}
     for key in ("expected", "low", "high"):

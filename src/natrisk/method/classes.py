@@ -117,7 +117,7 @@ def max_distribution(dists: FloatArray) -> FloatArray:
 def floor_below(dist: FloatArray, first_counting: int) -> FloatArray:
     """Move the probability of classes below ``first_counting`` to class 0 (none).
 
-    NVS 2019: the international legal order counts only from serious harm (000:447-451).
+    NVS 2019: the international legal order counts only from serious harm (NVS 2019, section 'De internationale rechtsorde als belang').
     """
     out = dist.copy()
     out[0] = out[:first_counting].sum()

@@ -1,5 +1,5 @@
 """Dominant risks: the scenarios that harm an interest at least seriously, and, where the
-framework's source says so, are at least somewhat likely (docs/method.md, section 3.5)."""
+framework's rule says so, reach its likelihood threshold too (docs/method.md, section 5)."""
 
 from __future__ import annotations
 
