@@ -102,7 +102,10 @@ def three_point_text(text: str) -> dict[str, str] | None:
 
 
 def _text_form(value: Any) -> Any:
-    """A three-point estimate written in one text ('C (B-E)'), as a mapping; else unchanged."""
+    """A three-point estimate written in one text ('C (B-E)'), as a mapping; else unchanged
+    (the field's own name 'klass' counts as 'class')."""
+    if isinstance(value, dict) and "klass" in value and "class" not in value:
+        value = {("class" if k == "klass" else k): v for k, v in value.items()}
     if isinstance(value, str):
         return three_point_text(value) or value
     if isinstance(value, dict) and isinstance(value.get("class"), str):
@@ -249,12 +252,14 @@ class Likelihood(BaseModel):
         if isinstance(value, str):
             klass, position = split_position(value)
             value = {"class": klass} | ({"position": position} if position else {})
-        if isinstance(value, dict) and {"expected", "low", "high"} & set(value):
-            if "class" in value:
-                raise ValueError(
-                    "give either a class or 'expected' with 'low' and 'high', not both"
-                )
+        if (
+            isinstance(value, dict)
+            and "class" not in value
+            and {"expected", "low", "high"} & set(value)
+        ):
             value = _three_point(value, positions=True)
+        elif isinstance(value, dict) and "class" in value and {"low", "high"} & set(value):
+            raise ValueError("give either a class or the limits 'low' and 'high', not both")
         elif isinstance(value, dict) and isinstance(value.get("class"), str):
             klass, position = split_position(value["class"])
             if position and value.get("position"):
@@ -379,3 +384,19 @@ class Workbook(BaseModel):
         if v != FORMAT:
             raise ValueError(f"unknown format {v!r}; this version reads {FORMAT!r}")
         return v
+
+
+def class_text(value: Score | Likelihood) -> str | None:
+    """A class in one text: 'C', 'B-C', 'B-high', or a three-point estimate as 'C (B-E)'
+    (the expected value, then its limits; positions ride along as in 'C-high (B-D-high)')."""
+    position = getattr(value, "position", None)
+    if value.expected is None:
+        return f"{value.klass}-{position}" if position and value.klass else value.klass
+    assert value.klass is not None
+    low, _, high = value.klass.partition("-")
+    high = high or low
+    low_at, high_at = getattr(value, "low_position", None), getattr(value, "high_position", None)
+    lo = f"{low}-{low_at}" if low_at else low
+    hi = f"{high}-{high_at}" if high_at else high
+    expected = f"{value.expected}-{position}" if position else value.expected
+    return f"{expected} ({lo}-{hi})"

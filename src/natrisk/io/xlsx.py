@@ -39,7 +39,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from natrisk.domain.edition import Likelihood, Range, Scenario, Score, Workbook
+from natrisk.domain.edition import Likelihood, Range, Scenario, Score, Workbook, class_text
 from natrisk.errors import OutputError, Problem, WorkbookError
 from natrisk.io import long_numbers
 from natrisk.io.files import MAX_BYTES
@@ -659,21 +659,6 @@ def _score_cells(score: Score) -> tuple[Any, Any, Any, Any]:
     if score.axes is not None:
         axes = _to_json({k: _axis(r) for k, r in score.axes.items()})
     return (class_text(score) if score.klass is not None else None), low, high, axes
-
-
-def class_text(value: Score | Likelihood) -> str | None:
-    """A class in one cell: 'C', 'B-C', 'B-high', or a three-point estimate as 'C (B-E)'."""
-    position = getattr(value, "position", None)
-    if value.expected is None:
-        return f"{value.klass}-{position}" if position else value.klass
-    assert value.klass is not None
-    low, _, high = value.klass.partition("-")
-    high = high or low
-    low_at, high_at = getattr(value, "low_position", None), getattr(value, "high_position", None)
-    lo = f"{low}-{low_at}" if low_at else low
-    hi = f"{high}-{high_at}" if high_at else high
-    expected = f"{value.expected}-{position}" if position else value.expected
-    return f"{expected} ({lo}-{hi})"
 
 
 def _axis(r: Range) -> Any:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from natrisk import __version__
+from natrisk.domain.edition import class_text
 from natrisk.i18n import LANGUAGES, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -53,6 +54,7 @@ def environment(lang: str) -> jinja2.Environment:
         )
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
         env.filters["html_json"] = html_json
+        env.filters["class_text"] = class_text
         _ENVS[lang] = env
     return env
 
