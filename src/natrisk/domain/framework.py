@@ -55,7 +55,8 @@ class ImpactLevel(BaseModel):
     """One impact class (A..E, or 1..5) with its label."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9]+$")
+    # short: a three-point estimate 'C (B-E)' is stored in one 20-character column
+    id: str = Field(min_length=1, max_length=5, pattern=r"^[A-Za-z0-9]+$")
     label: Text
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from natrisk.domain.edition import EditionInfo, Likelihood, Scenario, Score, Workbook
+from natrisk.domain.edition import EditionInfo, Likelihood, Scenario, Score, Workbook, class_text
 from natrisk.domain.framework import Framework
 from natrisk.errors import InputError
 from natrisk.security import EDITABLE, TRANSITIONS, level_index, level_name
@@ -164,8 +164,9 @@ def score_record(cid: str, score: Score, position: int = 0) -> ScoreRecord:
 
 
 def apply_score(rec: ScoreRecord, score: Score) -> None:
-    """Copy a validated score into a row."""
-    rec.klass = score.klass
+    """Copy a validated score into a row (a three-point estimate as its one-text form,
+    'C (B-E)', so the expected value is kept in the same column)."""
+    rec.klass = class_text(score) if score.klass is not None else None
     rec.qmin = score.quantity.min if score.quantity else None
     rec.qmax = score.quantity.max if score.quantity else None
     rec.axes = {k: r.model_dump() for k, r in score.axes.items()} if score.axes else None

@@ -260,7 +260,12 @@ def _scenario_ctx(s: Any, actor: Actor, edition_id: Id, slug: str) -> dict[str, 
                 "version": stored[crit.id].version if crit.id in stored else 0,
                 "withheld": crit.id in stored
                 and stored[crit.id].rationale_classification > actor.clearance,
-                "klass": ids[lo] if lo == hi else f"{ids[lo]}-{ids[hi]}",
+                # a three-point estimate shows its expected class; a range its two ends
+                "klass": ids[int(table.point[0, j])]
+                if score is not None and score.expected is not None
+                else ids[lo]
+                if lo == hi
+                else f"{ids[lo]}-{ids[hi]}",
                 "history": editing.score_history(s, actor, edition_id, slug, crit.id),
             }
         )
