@@ -60,6 +60,9 @@ NL2019_CRITERIA = [
     "6.3",
     "6.4",
 ]
+# the bundled example is on the 2023 yardstick: the NVS 2019 criteria plus 1.4 and 6.5
+# (Security Strategy for the Kingdom of the Netherlands 2023, appendix)
+NL2023_CRITERIA = sorted([*NL2019_CRITERIA, "1.4", "6.5"])
 
 TIMEOUT = 180
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from cli_support import EXAMPLE, MINIMAL, NL2019_CRITERIA, Runner, assert_refused
+from cli_support import EXAMPLE, MINIMAL, NL2019_CRITERIA, NL2023_CRITERIA, Runner, assert_refused
 from defusedxml import ElementTree
 
 METHODS = ("weighted-sum", "medal", "evamix")
@@ -147,7 +147,7 @@ def test_each_method_ranks_every_scenario(runs: Runner, method: str) -> None:
     assert [row["id"] for row in data["scenarios"]] == example_ids()
     for row in data["scenarios"]:
         assert set(row) >= {"id", "impact_score", "rank", "likelihood", "criteria"}
-        assert sorted(row["criteria"]) == sorted(NL2019_CRITERIA)
+        assert sorted(row["criteria"]) == NL2023_CRITERIA
         assert set(row["criteria"].values()) <= set("XABCDE")
         assert row["likelihood"] in set("ABCDE")
     assert_competition_ranks(data)
@@ -270,6 +270,6 @@ def test_out_results_csv_has_one_row_per_scenario(runs: Runner, paths: dict[str,
     with (paths["out"] / "results.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["id"] for r in rows] == example_ids()
-    assert {"id", "impact_score", "rank", *NL2019_CRITERIA} <= set(rows[0])
+    assert {"id", "impact_score", "rank", *NL2023_CRITERIA} <= set(rows[0])
     printed = {row["id"]: row["rank"] for row in runs.result("out").json()["scenarios"]}
     assert {r["id"]: int(r["rank"]) for r in rows} == printed

@@ -24,10 +24,19 @@ HUGE = "9" * 5000
 ADVICE = "write a large value in scientific notation"
 
 
+QUANTITY = '"2.1": {quantity: {min: 400, max: 3000}'
+# the line of the example that gets the long number (the first 2.1 quantity of 400-3000)
+HUGE_LINE = 1 + next(
+    i
+    for i, line in enumerate(EXAMPLE.read_text(encoding="utf-8").splitlines())
+    if line.lstrip().startswith(QUANTITY)
+)
+
+
 def huge_workbook_yaml() -> str:
-    """The example with one quantity of 5,000 digits, on line 39."""
+    """The example with one quantity of 5,000 digits, on line HUGE_LINE."""
     text = EXAMPLE.read_text(encoding="utf-8")
-    assert text.splitlines()[38].lstrip().startswith('"2.1": {quantity: {min: 400, max: 3000}')
+    assert text.splitlines()[HUGE_LINE - 1].lstrip().startswith(QUANTITY)
     return text.replace("{min: 400, max: 3000}", "{min: 400, max: " + HUGE + "}", 1)
 
 

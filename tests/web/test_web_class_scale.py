@@ -59,7 +59,7 @@ def test_a_scenario_shows_its_three_point_estimates(people: Browsers) -> None:
     page = people.page("admin")
     page.goto(f"/editions/{people.site.world.main}/scenarios/coastal-flood")
     expect(page.get_by_role("heading", name="Scores per criterion")).to_be_visible()
-    expect(page.locator("section.card").first).to_contain_text("A-high (A-B)")
+    expect(page.locator("section.card").first).to_contain_text("B-low (A-B)")
     card = page.locator('section.score[id="c-5.3"]')
     expect(card).to_contain_text("C (C-D)")
     expect(card.get_by_test_id("class-5.3")).to_have_text("C")

@@ -124,7 +124,7 @@ def test_switch_method_profile_theme_and_uncertainty(people: Browsers) -> None:
     redraw(page, lambda: control(page, "method").select_option("medal"))
     expect(page).to_have_url(re.compile(r"method=medal"))
     expect(subtitle).to_contain_text("Method: medal")
-    expect(page.locator("#diagram svg.marks")).to_contain_text("Impact (Medal: highest class")
+    expect(page.locator("#diagram svg.marks")).to_contain_text("Impact class (Medal: highest class")
 
     redraw(page, lambda: control(page, "profile").select_option("physical-first"))
     expect(page).to_have_url(re.compile(r"profile=physical-first"))

@@ -94,8 +94,16 @@ def targeted_book(book: Workbook, targets: dict[str, Target]) -> Workbook:
             continue
         update: dict[str, Any] = {}
         if t.likelihood is not None:
+            # the target is one class: an estimate's expected value and positions go with it
             update["likelihood"] = s.likelihood.model_copy(
-                update={"klass": t.likelihood, "probability": None}
+                update={
+                    "klass": t.likelihood,
+                    "probability": None,
+                    "expected": None,
+                    "position": None,
+                    "low_position": None,
+                    "high_position": None,
+                }
             )
         if t.criteria:
             impacts = dict(s.impacts)

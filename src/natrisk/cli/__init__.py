@@ -1,0 +1,11 @@
+"""The command line: thin wrappers that parse options, call one service and print.
+
+One module per phase: ``assess`` (phase 1 on files), ``plan`` (phase 2), ``follow``
+(phase 3) and ``shared`` (the database, accounts, audit, serve); ``common`` holds what they
+share and ``app`` the command tree.
+"""
+
+from natrisk.cli import assess, follow, plan, shared  # noqa: F401  (they register commands)
+from natrisk.cli.app import app
+
+__all__ = ["app"]

@@ -1,0 +1,49 @@
+"""The command tree: ``natrisk`` and its groups; the commands live in one module per phase."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from natrisk import __version__
+from natrisk.cli.common import out
+
+app = typer.Typer(
+    help="natrisk: national security risk assessment (the Dutch NVS method and its kin).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+frameworks_app = typer.Typer(
+    help="List and show the bundled frameworks (yardsticks).", no_args_is_help=True
+)
+app.add_typer(frameworks_app, name="frameworks")
+db_app: typer.Typer = typer.Typer(
+    help="Move editions between workbook files and the shared database.", no_args_is_help=True
+)
+users_app = typer.Typer(help="Accounts of the shared system.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Capabilities-based planning: gaps, duplications, coverage, weighing.",
+    no_args_is_help=True,
+)
+follow_app = typer.Typer(
+    help="Follow-up: measures, progress, target risk, calendar, progress report.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(plan_app, name="plan")
+app.add_typer(follow_app, name="follow")
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """natrisk: national security risk assessment."""
+    if version:
+        out.print(f"natrisk {__version__}")
+        raise typer.Exit(0)
