@@ -36,6 +36,7 @@ TABLES = {
     "measures",
     "instance",
     "sign_ins",
+    "password_resets",
 }
 
 

@@ -38,7 +38,7 @@ def test_upgrade_from_first_schema_keeps_data(db_url):
         with db.engine.connect() as conn:
             row = conn.execute(text("SELECT slug, version, revision FROM scenarios")).one()
             assert tuple(row) == ("s", 3, 0)
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
     finally:
         db.close()
 
@@ -85,3 +85,59 @@ def test_upgrade_to_server_sessions_keeps_users_and_frees_names(db_url):
                 assert s.get(Instance, 1).uid != t.get(Instance, 1).uid  # type: ignore[union-attr]
         finally:
             other.close()
+
+
+def test_upgrade_to_withdrawn_scenarios_keeps_every_scenario_in_the_picture(db_url):
+    """0005: scenarios keep their data and are not withdrawn; reset links can be stored."""
+    import datetime as dt
+
+    from natrisk.store.models import PasswordReset, ScenarioRecord
+
+    engine = make_engine(db_url)
+    migrate(engine, "0004")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisations (id, slug, name) VALUES (1, 'org', 'Org')"))
+        conn.execute(
+            text("INSERT INTO frameworks (id, name, document, sha256) VALUES ('f', 'F', '{}', 'x')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO editions (id, slug, organisation_id, title, description, framework_id, "
+                "status, classification, extra, version, created_at) VALUES (1, 'e', 1, 'E', '', "
+                "'f', 'draft', 0, '{}', 4, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO scenarios (id, edition_id, slug, position, title, theme, malicious, "
+                "description, assumptions, classification, likelihood, extra, version, revision) "
+                "VALUES (1, 1, 's', 0, 'S', 't', false, 'Story', 'If', 0, '{\"class\": \"B\"}', "
+                "'{}', 3, 2)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, password_hash, clearance, "
+                "organisation_id, is_admin, active, credential_version, created_at) VALUES "
+                "(1, 'ann', 'Ann', 'h', 0, 1, false, true, 1, CURRENT_TIMESTAMP)"
+            )
+        )
+    assert "withdrawn" not in {c["name"] for c in inspect(engine).get_columns("scenarios")}
+    engine.dispose()
+    db = Database(db_url)
+    try:
+        with db.session() as s:
+            rec = s.get(ScenarioRecord, 1)
+            assert rec is not None
+            assert (rec.slug, rec.description, rec.version, rec.withdrawn) == (
+                "s",
+                "Story",
+                3,
+                False,
+            )
+            now = dt.datetime.now(dt.UTC)
+            s.add(PasswordReset(user_id=1, token_hash="a" * 64, created_by="admin", expires_at=now))
+        with db.session() as s:
+            assert s.get(PasswordReset, 1).used_at is None  # type: ignore[union-attr]
+    finally:
+        db.close()

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -89,6 +90,19 @@ class SignIn(Base):
     ended_why: Mapped[str] = mapped_column(String(50), default="")
 
 
+class PasswordReset(Base):
+    """A one-time, expiring link an administrator hands a user; only its hash is kept."""
+
+    __tablename__ = "password_resets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class FrameworkRecord(Base):
     __tablename__ = "frameworks"
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -141,6 +155,8 @@ class ScenarioRecord(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
     revision: Mapped[int] = mapped_column(Integer, default=0)  # edition version of the last change
+    # out of the picture (views, exports, reports) but kept, with its history, and restorable
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     edition: Mapped[Edition] = relationship(back_populates="scenarios")
     # UPDATE ... WHERE version = <read version>: a concurrent change makes the write fail
     __mapper_args__ = {"version_id_col": version}
