@@ -31,6 +31,15 @@ class LongNumber(ValueError):
         self.text = text
 
 
+_RUN = re.compile(rf"[\d_]{{{MAX_DIGITS + 1},}}")
+
+
+def may_hold_one(text: str) -> bool:
+    """Whether a document has a run of digits long enough to be a too-long number (a quick
+    scan that lets readers skip the full walk over every value)."""
+    return _RUN.search(text) is not None
+
+
 def too_long(text: str) -> bool:
     """Whether a whole number, as written, has more digits than we read."""
     return sum(ch.isdigit() for ch in text) > MAX_DIGITS

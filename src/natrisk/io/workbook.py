@@ -28,11 +28,18 @@ class YamlLoader(yaml.SafeLoader):
     """Safe YAML with YAML 1.2 numbers: ``5.0e9`` is a float, as analysts mean it."""
 
 
-YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(\d[\d_]*\.?[\d_]*|\.\d+)[eE][-+]?\d+$"),
-    list("-+0123456789."),
-)
+# libyaml's parser when PyYAML was built with it (about ten times faster), else the same
+# safe loader in Python; either way the constructor is the safe one
+_CParser = getattr(yaml, "CSafeLoader", None)
+
+
+class FastYamlLoader(_CParser or yaml.SafeLoader):  # type: ignore[misc]
+    """``YamlLoader`` on libyaml: the file is parsed once, into nodes that keep their lines."""
+
+
+_FLOATS = re.compile(r"^[-+]?(\d[\d_]*\.?[\d_]*|\.\d+)[eE][-+]?\d+$")
+for _loader in (YamlLoader, FastYamlLoader):
+    _loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOATS, list("-+0123456789."))
 
 
 def load_workbook(path: Path) -> Workbook:
@@ -129,16 +136,20 @@ def _read_json(text: str, name: str) -> tuple[Any, Locator]:
 
 
 def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
+    loader = FastYamlLoader(text)
     try:
-        node = yaml.compose(text, Loader=YamlLoader)
-        if node is not None and _expanded_size(node, {}) > MAX_NODES:
+        # parsed once: the nodes give the checks and the line numbers, then become the data
+        node = loader.get_single_node()
+        # without an anchor ('&') there is no alias to expand; without a run of digits as
+        # long as the limit there is no long number: skip those walks over every node
+        if node is not None and "&" in text and _expanded_size(node, {}) > MAX_NODES:
             msg = (
                 f"the file expands to more than {MAX_NODES:,} values (YAML aliases); write them out"
             )
             raise WorkbookError(f"{name}: too large when expanded", [Problem(name, "", "", msg)])
-        if node is not None:
+        if node is not None and long_numbers.may_hold_one(text):
             _refuse_long_numbers(node, name)
-        data = yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a SafeLoader subclass
+        data = loader.construct_document(node) if node is not None else None
     except RecursionError as exc:
         raise _too_deep(name, exc) from exc
     except yaml.YAMLError as exc:
@@ -148,6 +159,8 @@ def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
         raise WorkbookError(
             f"{name}: not valid YAML", [Problem(name, where, "", f"invalid YAML: {problem}")]
         ) from exc
+    finally:
+        loader.dispose()
     locator: Locator = {}
     if node is not None:
         _index_yaml(node, (), locator)
@@ -202,7 +215,7 @@ def parse_workbook(raw: Any, where: Locator, name: str) -> Workbook:
         msg = "a workbook is a mapping with keys format, edition and scenarios"
         raise WorkbookError(f"{name}: not a workbook", [Problem(name, "", "", msg)])
     try:
-        return Workbook.model_validate(raw)
+        book = Workbook.model_validate(raw)
     except RecursionError as exc:
         raise _too_deep(name, exc) from exc
     except ValidationError as exc:
@@ -210,6 +223,21 @@ def parse_workbook(raw: Any, where: Locator, name: str) -> Workbook:
         error = WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
         error.partial = _partial(raw)
         raise error from exc
+    _check_stacking(book, where, name)
+    return book
+
+
+def _check_stacking(book: Workbook, where: Locator, name: str) -> None:
+    """Raise every problem of the links, variants, compounds and region, each located."""
+    from natrisk.domain.stacking import read_stacking
+
+    found = read_stacking(book)[1]
+    if found:
+        problems = [
+            Problem(name, ", ".join(p for p in (_locate(f.loc, where), f.subject) if p), f.field, f.message)
+            for f in found
+        ]
+        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
 
 
 def _valid_part(item: Any) -> Scenario | None:
