@@ -22,6 +22,10 @@ from natrisk.method.aggregation import AggregationMethod
 from natrisk.method.classes import RESOLUTION, sample_classes, sampling_tables
 
 SCORE_BINS = 2000
+RANK_BINS = 1000  # rank histograms stay S x 1000 at most: memory linear in scenarios
+# cells (samples x scenarios x criteria) of one chunk: at 1,000 samples up to 16,000 cells a
+# sample, fewer samples a chunk beyond, so a chunk's arrays stay near 130 MB whatever S is
+CELL_BUDGET = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -64,15 +68,24 @@ class SensitivityResult:
     seed: int
     method: str
     top_n: int
-    rank_hist: NDArray[np.int64]  # (S, S): draws in which scenario s had rank r+1
+    # (S, B): draws in which scenario s had a rank in bin b, bins of ``rank_width`` ranks
+    # (width 1, exact, up to RANK_BINS scenarios; wider beyond, so memory stays linear in S)
+    rank_hist: NDArray[np.int64]
     score_hist: NDArray[np.int64]  # (S, SCORE_BINS)
     score_bounds: tuple[float, float]
     score_mean: NDArray[np.float64]
+    rank_width: int = 1
+    rank_sum: NDArray[np.float64] | None = None  # (S,) sum of ranks: the exact mean
+    top_count: NDArray[np.int64] | None = None  # (S,) draws with rank <= top_n: exact
 
     def rank_quantile(self, q: float) -> NDArray[np.int64]:
-        """Rank at quantile ``q`` per scenario (1 = largest impact)."""
+        """Rank at quantile ``q`` per scenario (1 = largest impact; to within the bin width,
+        the middle rank of its bin when bins are wider than one rank)."""
         cdf = np.cumsum(self.rank_hist, axis=1) / self.n_samples
-        return (np.argmax(cdf >= q - 1e-12, axis=1) + 1).astype(np.int64)
+        bins = np.argmax(cdf >= q - 1e-12, axis=1)
+        n_scen = self.rank_hist.shape[0]
+        ranks = bins * self.rank_width + 1 + (self.rank_width - 1) // 2
+        return np.minimum(ranks, n_scen).astype(np.int64)
 
     def score_quantile(self, q: float) -> NDArray[np.float64]:
         """Score at quantile ``q`` per scenario (to the histogram's bin width)."""
@@ -84,11 +97,15 @@ class SensitivityResult:
     @property
     def p_top(self) -> NDArray[np.float64]:
         """Probability of ranking within the top ``top_n`` per scenario."""
+        if self.top_count is not None:
+            return self.top_count / self.n_samples
         return self.rank_hist[:, : self.top_n].sum(axis=1) / self.n_samples
 
     @property
     def rank_mean(self) -> NDArray[np.float64]:
         """Mean rank per scenario."""
+        if self.rank_sum is not None:
+            return self.rank_sum / self.n_samples
         ranks = np.arange(1, self.rank_hist.shape[1] + 1)
         return (self.rank_hist @ ranks) / self.n_samples
 
@@ -112,32 +129,45 @@ def run_monte_carlo(
     n_scen, n_crit, _ = dist.shape
     low, thresholds = sampling_tables(dist)
     lo, hi = method.bounds(n_scen, n_crit)
+    chunk_size = max(1, min(chunk_size, CELL_BUDGET // max(1, n_scen * n_crit)))
+    width = -(-n_scen // RANK_BINS)  # ceil: one rank per bin up to RANK_BINS scenarios
+    n_bins = -(-n_scen // width)
     sizes = [min(chunk_size, n_samples - i) for i in range(0, n_samples, chunk_size)]
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
 
-    def chunk(job: tuple[np.random.SeedSequence, int]) -> tuple[NDArray, NDArray, NDArray]:
+    def chunk(job: tuple[np.random.SeedSequence, int]) -> tuple[NDArray, ...]:
         seq, n = job
         rng = np.random.default_rng(seq)
         draws = rng.integers(0, RESOLUTION, (n, n_scen, n_crit), dtype=np.uint16)
         result = method(sample_classes(low, thresholds, draws), weights.draw(rng, n))
-        flat_rank = (np.arange(n_scen) * n_scen + (result.ranks - 1)).ravel()
-        rank_counts = np.bincount(flat_rank, minlength=n_scen * n_scen)
+        flat_rank = (np.arange(n_scen) * n_bins + (result.ranks - 1) // width).ravel()
+        rank_counts = np.bincount(flat_rank, minlength=n_scen * n_bins)
         bins = ((result.scores - lo) / (hi - lo or 1.0) * SCORE_BINS).astype(np.int64)
         flat_score = (np.arange(n_scen) * SCORE_BINS + bins.clip(0, SCORE_BINS - 1)).ravel()
         score_counts = np.bincount(flat_score, minlength=n_scen * SCORE_BINS)
-        return rank_counts, score_counts, result.scores.sum(axis=0)
+        return (
+            rank_counts,
+            score_counts,
+            result.scores.sum(axis=0),
+            result.ranks.sum(axis=0, dtype=np.float64),
+            (result.ranks <= top_n).sum(axis=0),
+        )
 
-    rank_hist = np.zeros(n_scen * n_scen, dtype=np.int64)
+    rank_hist = np.zeros(n_scen * n_bins, dtype=np.int64)
     score_hist = np.zeros(n_scen * SCORE_BINS, dtype=np.int64)
     score_sum = np.zeros(n_scen)
+    rank_sum = np.zeros(n_scen)
+    top_count = np.zeros(n_scen, dtype=np.int64)
     done = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for (r, s, t), n in zip(
+        for (r, s, t, rs, tc), n in zip(
             pool.map(chunk, zip(seeds, sizes, strict=True)), sizes, strict=True
         ):
             rank_hist += r
             score_hist += s
             score_sum += t
+            rank_sum += rs
+            top_count += tc
             done += n
             if progress is not None:
                 progress(done, n_samples)
@@ -146,8 +176,11 @@ def run_monte_carlo(
         seed=seed,
         method=method.name,
         top_n=top_n,
-        rank_hist=rank_hist.reshape(n_scen, n_scen),
+        rank_hist=rank_hist.reshape(n_scen, n_bins),
         score_hist=score_hist.reshape(n_scen, SCORE_BINS),
         score_bounds=(lo, hi),
         score_mean=score_sum / n_samples,
+        rank_width=width,
+        rank_sum=rank_sum,
+        top_count=top_count,
     )

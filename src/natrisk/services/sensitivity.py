@@ -51,14 +51,15 @@ class Sensitivity:
         mc = self.mc
         p5, p50, p95 = (mc.rank_quantile(q) for q in (0.05, 0.5, 0.95))
         s5, s50, s95 = (mc.score_quantile(q) for q in (0.05, 0.5, 0.95))
+        rank_mean, p_top = mc.rank_mean, mc.p_top  # each a pass over all scenarios: once
         rows = [
             {
                 "id": sid,
                 "rank_p5": int(p5[i]),
                 "rank_median": int(p50[i]),
                 "rank_p95": int(p95[i]),
-                "rank_mean": float(mc.rank_mean[i]),
-                f"p_top{mc.top_n}": float(mc.p_top[i]),
+                "rank_mean": float(rank_mean[i]),
+                f"p_top{mc.top_n}": float(p_top[i]),
                 "score_p5": float(s5[i]),
                 "score_median": float(s50[i]),
                 "score_p95": float(s95[i]),
