@@ -234,7 +234,12 @@ def _check_stacking(book: Workbook, where: Locator, name: str) -> None:
     found = read_stacking(book)[1]
     if found:
         problems = [
-            Problem(name, ", ".join(p for p in (_locate(f.loc, where), f.subject) if p), f.field, f.message)
+            Problem(
+                name,
+                ", ".join(p for p in (_locate(f.loc, where), f.subject) if p),
+                f.field,
+                f.message,
+            )
             for f in found
         ]
         raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
