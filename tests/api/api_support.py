@@ -533,6 +533,7 @@ READER_POSTS = {
     ("POST", "/api/logout"),
     ("POST", "/api/me/password"),
     ("DELETE", "/api/sessions/{sign_in_id}"),
+    ("POST", "/api/editions/empty"),  # anyone starts an empty edition of their organisation
 }
 ADMIN_ONLY_GETS = {("GET", "/api/users"), ("GET", "/api/audit/verify"), ("GET", "/api/frameworks")}
 
@@ -549,6 +550,24 @@ def _framework_document(_: World) -> dict[str, Any]:
 def _upload(_: World) -> dict[str, Any]:
     text = yaml.safe_dump(small_raw("intruder-upload", "Intruder upload"))
     return {"files": {"file": ("intruder.yaml", text.encode(), "application/yaml")}}
+
+
+def _empty_edition(_: World) -> dict[str, Any]:
+    import uuid
+
+    slug = f"empty-{uuid.uuid4().hex[:8]}"
+    return {"json": {"slug": slug, "title": "Empty", "framework": "nl-2019"}}
+
+
+def _new_scenario(_: World) -> dict[str, Any]:
+    return {
+        "json": {
+            "id": "intruder-scenario",
+            "title": "Intruder",
+            "theme": "cyber",
+            "likelihood": "B",
+        }
+    }
 
 
 @dataclass(frozen=True)
@@ -675,6 +694,35 @@ ROUTES: dict[tuple[str, str], Route] = {
         COORDINATORS, lambda w: {"json": {"edition": w.secret, "slug": "next-plan"}}
     ),
     ("GET", "/api/plans/{plan_id}/review.{fmt}"): Route(MEMBERS, fill={"fmt": "html"}),
+    ("POST", "/api/editions/empty"): Route(EVERYONE, _empty_edition),
+    ("PATCH", "/api/editions/{edition_id}"): Route(
+        COORDINATORS, lambda _: {"json": {"title": "Intruder title"}}
+    ),
+    ("GET", "/api/editions/{edition_id}/members"): Route(COORDINATORS),
+    ("DELETE", "/api/editions/{edition_id}/members/{username}"): Route(
+        COORDINATORS, fill={"username": "reader"}
+    ),
+    ("POST", "/api/editions/{edition_id}/scenarios"): Route(EDITORS, _new_scenario),
+    ("PATCH", "/api/editions/{edition_id}/scenarios/{slug}"): Route(
+        EDITORS, lambda _: {"json": {"title": "Intruder", "version": 1}}
+    ),
+    ("POST", "/api/editions/{edition_id}/scenarios/{slug}/duplicate"): Route(
+        EDITORS, lambda _: {"json": {"id": "intruder-duplicate"}}
+    ),
+    ("POST", "/api/editions/{edition_id}/scenarios/{slug}/withdraw"): Route(
+        EDITORS, lambda _: {"json": {"version": 1}}
+    ),
+    ("POST", "/api/editions/{edition_id}/scenarios/{slug}/restore"): Route(
+        EDITORS, lambda _: {"json": {"version": 1}}
+    ),
+    ("GET", "/api/editions/{edition_id}/scenarios/{slug}/history"): Route(MEMBERS),
+    ("PATCH", "/api/users/{username}"): Route(
+        ADMINS, lambda _: {"json": {"active": False}}, fill={"username": "reader"}
+    ),
+    ("POST", "/api/users/{username}/reset"): Route(ADMINS, fill={"username": "reader"}),
+    ("POST", "/api/organisations"): Route(
+        ADMINS, lambda _: {"json": {"slug": "intruder-org", "name": "Intruder"}}
+    ),
 }
 
 

@@ -71,6 +71,9 @@ class Sweep:
     json: dict[str, Any] = field(default_factory=dict)
 
 
+MANAGERS = ("coordinator", "administrator")
+
+
 def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
     """GET everything the user may see, following the ids and slugs the API itself gives."""
     c = w.as_(name)
@@ -103,6 +106,8 @@ def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
         get(E + "/export", {"format": "json"}, edition_id=eid)
         get(E + "/export", {"format": "yaml"}, edition_id=eid)
         scenarios = get(E + "/scenarios", edition_id=eid)
+        if next(e["your_role"] for e in editions if e["id"] == eid) in MANAGERS:
+            get(E + "/members", edition_id=eid)
         for method in METHODS:
             get(E + "/assessment", {"method": method}, edition_id=eid)
         get(E + "/diagram.{fmt}", edition_id=eid, fmt="json")
@@ -137,6 +142,7 @@ def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
             get(S, edition_id=eid, slug=slug)
             get(S + "/judgements", edition_id=eid, slug=slug)
             get(S + "/comments", edition_id=eid, slug=slug)
+            get(S + "/history", edition_id=eid, slug=slug)
             criteria = list(scen["scores"])
             if i > 0 and slug != SECRET_SLUG:
                 criteria = criteria[:1]
@@ -194,6 +200,7 @@ def test_the_reader_sees_no_classified_marker_and_no_hidden_count(
         "/api/users",
         "/api/audit/verify",
         "/api/frameworks",
+        "/api/editions/{edition_id}/members",  # coordinators only
     } <= (s.templates), "the sweep must use every GET route the reader may use"
     leaked = {
         url: markers_in(body, SG_MARKERS + DV_MARKERS + ORG2_MARKERS)

@@ -88,10 +88,12 @@ def create_app(db: Database | None = None) -> FastAPI:
     """The natrisk API on a database (the default database when none is given)."""
     from natrisk.api import (
         routes_accounts,
+        routes_admin,
         routes_analysis,
         routes_editions,
         routes_frameworks,
         routes_plans,
+        routes_writing,
     )
     from natrisk.web import account_pages, pages, plan_pages
     from natrisk.web.render import error_page
@@ -109,10 +111,10 @@ def create_app(db: Database | None = None) -> FastAPI:
         if not request.url.path.startswith("/api"):
             return error_page(request, exc)
         problems = None
-        if isinstance(exc, WorkbookError):
+        if isinstance(exc, WorkbookError) or getattr(exc, "problems", None):
             problems = [
                 {"file": p.file, "where": p.where, "field": p.field, "message": p.message}
-                for p in exc.problems
+                for p in getattr(exc, "problems", [])
             ]
         status = exc.status if 400 <= exc.status < 600 else 500
         retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
@@ -172,6 +174,8 @@ def create_app(db: Database | None = None) -> FastAPI:
         return RedirectResponse(target, status_code=303)
 
     app.include_router(routes_accounts.router)
+    app.include_router(routes_admin.router)
+    app.include_router(routes_writing.router)  # before /{edition_id} routes: /empty is a path
     app.include_router(routes_editions.router)
     app.include_router(routes_analysis.router)
     app.include_router(routes_plans.router)

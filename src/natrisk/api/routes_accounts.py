@@ -38,6 +38,7 @@ def _user_json(user: User) -> dict[str, Any]:
         "organisation": user.organisation.slug,
         "clearance": level_name(user.clearance),
         "is_admin": user.is_admin,
+        "active": user.active,
     }
 
 
@@ -150,16 +151,10 @@ def list_users(actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
 @router.post("/users", status_code=201)
 def create_user(body: NewUser, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """Create a user in the administrator's organisation, at most at their own clearance."""
-    if not actor.is_admin:
-        raise Forbidden("only administrators create users")
-    from natrisk.security import level_index
+    from natrisk.services.administration import create_user as create
 
-    if level_index(body.clearance) > actor.clearance:
-        raise Forbidden("you cannot grant a clearance above your own")
-    org = s.get(Organisation, actor.organisation_id)
-    assert org is not None
-    user = accounts.add_user(
-        s, body.username, body.password, org.slug, body.clearance, body.is_admin, body.display_name
+    user = create(
+        s, actor, body.username, body.password, body.clearance, body.is_admin, body.display_name
     )
     return _user_json(user)
 

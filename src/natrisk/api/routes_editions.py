@@ -96,13 +96,16 @@ def scenario_json(rec: ScenarioRecord, clearance: int) -> dict[str, Any]:
         "classification": level_name(rec.classification),
         "likelihood": rec.likelihood,
         "version": rec.version,
+        "withdrawn": rec.withdrawn,
         "scores": scores,
     }
 
 
 def _visible(edition: Edition, actor: Actor) -> int:
     """How many of the edition's scenarios the actor may see (never the hidden ones)."""
-    return sum(1 for r in edition.scenarios if r.classification <= actor.clearance)
+    return sum(
+        1 for r in edition.scenarios if r.classification <= actor.clearance and not r.withdrawn
+    )
 
 
 def _require_admin(actor: Actor) -> None:
@@ -145,8 +148,7 @@ async def upload_edition(
 def get_edition(edition_id: Id, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """One edition's header and the number of scenarios you may see."""
     e, role = edition_for(s, actor, edition_id)
-    visible = sum(1 for r in e.scenarios if r.classification <= actor.clearance)
-    return edition_json(e, role, visible)
+    return edition_json(e, role, _visible(e, actor))
 
 
 @router.get("/{edition_id}/export")

@@ -83,6 +83,7 @@ def set_score(
     edition, _ = edition_for(session, actor, edition_id, "edit")
     require_editable(edition)
     scen = scenario_for(session, actor, edition, slug)
+    _require_in_picture(scen)
     score = parse_score(value)
     if level_index(score.classification) > actor.clearance:
         raise InputError("you cannot classify above your own clearance")
@@ -137,6 +138,7 @@ def set_likelihood(
     edition, _ = edition_for(session, actor, edition_id, "edit")
     require_editable(edition)
     scen = scenario_for(session, actor, edition, slug)
+    _require_in_picture(scen)
     try:
         lik = Likelihood.model_validate(value)
     except ValidationError as exc:
@@ -169,6 +171,12 @@ def set_likelihood(
         scen.classification,
     )
     return scen
+
+
+def _require_in_picture(scen: ScenarioRecord) -> None:
+    """A withdrawn scenario stays as it was withdrawn until it is restored."""
+    if scen.withdrawn:
+        raise Conflict(f"scenario {scen.slug} is withdrawn; restore it to change it")
 
 
 def require_version(version: int | None, what: str, hint: str = "") -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from natrisk.domain.edition import EditionInfo, Likelihood, Scenario, Score, Workbook, class_text
 from natrisk.domain.framework import Framework
-from natrisk.errors import InputError
+from natrisk.errors import InputError, Problem, WorkbookError
 from natrisk.security import EDITABLE, TRANSITIONS, level_index, level_name
 from natrisk.services import audit
 from natrisk.services.access import Actor, Conflict, NotFound, edition_for
@@ -215,10 +215,10 @@ def scenario_of(rec: ScenarioRecord, clearance: int) -> Scenario | None:
 
 
 def scenario_records(session: Session, edition: Edition) -> list[ScenarioRecord]:
-    """The edition's scenarios with their scores, in two queries."""
+    """The edition's scenarios in the picture (not the withdrawn ones), with their scores."""
     stmt = (
         select(ScenarioRecord)
-        .where(ScenarioRecord.edition_id == edition.id)
+        .where(ScenarioRecord.edition_id == edition.id, ScenarioRecord.withdrawn.is_(False))
         .options(selectinload(ScenarioRecord.scores))
         .order_by(ScenarioRecord.position)
     )
@@ -246,6 +246,8 @@ def workbook_view(
             for s in rec.scores
             if s.rationale_classification > clearance and (s.rationale or s.sources)
         ]
+    if not scenarios:
+        raise NotFound(f"edition {edition.id} has no scenario you may see")
     extra = dict(edition.extra)
     top = extra.pop("workbook", {})
     info = EditionInfo.model_validate(
@@ -293,8 +295,6 @@ def table_view(session: Session, edition: Edition, clearance: int) -> tuple[Work
     view = _patched(session, edition, clearance, cached) if cached is not None else None
     if view is None:
         book, _ = workbook_view(session, edition, clearance)
-        if not book.scenarios:
-            raise NotFound(f"edition {edition.id} has no scenario you may see")
         view = _View(
             edition.version,
             book,
@@ -319,7 +319,7 @@ def _patched(session: Session, edition: Edition, clearance: int, cached: _View) 
         slug
         for slug, level in session.execute(
             select(ScenarioRecord.slug, ScenarioRecord.classification)
-            .where(ScenarioRecord.edition_id == edition.id)
+            .where(ScenarioRecord.edition_id == edition.id, ScenarioRecord.withdrawn.is_(False))
             .order_by(ScenarioRecord.position)
         )
         if level <= clearance
@@ -408,16 +408,181 @@ def require_editable(edition: Edition) -> None:
 
 
 def copy_edition(session: Session, actor: Actor, edition_id: int, slug: str, title: str) -> Edition:
-    """Start the next cycle: a new draft edition as a full copy of this one."""
+    """Start the next cycle: a new draft edition as a full copy of this one, with its members
+    (withdrawn scenarios stay behind)."""
     source, _ = edition_for(session, actor, edition_id, "manage")
-    book, _ = workbook_view(session, source, clearance=10**6)
-    book.edition.id = slug
-    book.edition.title = title
-    new = import_workbook(session, None, book, actor, f"copy of edition {edition_id}", copying=True)
+    records = scenario_records(session, source)
+    if not records:
+        new = create_empty(session, actor, slug, title, source.framework_id, source.description)
+        new.extra = dict(source.extra)
+    else:
+        book, _ = workbook_view(session, source, clearance=10**6)
+        book.edition.id = slug
+        book.edition.title = title
+        new = import_workbook(
+            session, None, book, actor, f"copy of edition {edition_id}", copying=True
+        )
+        old_scenarios = {r.slug: r for r in records}
+        for rec_new in new.scenarios:
+            rec_old = old_scenarios[rec_new.slug]
+            rec_new.classification = rec_old.classification
+            for s_new, s_old in zip(rec_new.scores, rec_old.scores, strict=True):
+                s_new.rationale_classification = s_old.rationale_classification
     new.parent_id = source.id
     new.classification = source.classification
-    for rec_new, rec_old in zip(new.scenarios, source.scenarios, strict=True):
-        rec_new.classification = rec_old.classification
-        for s_new, s_old in zip(rec_new.scores, rec_old.scores, strict=True):
-            s_new.rationale_classification = s_old.rationale_classification
+    _copy_members(session, source, new, actor)
     return new
+
+
+def _copy_members(session: Session, source: Edition, new: Edition, actor: Actor) -> None:
+    """The next cycle starts with the same people in the same roles (the copier coordinates)."""
+    members = list(session.scalars(select(Membership).where(Membership.edition_id == source.id)))
+    for member in members:
+        if member.user_id != actor.user_id:
+            session.add(Membership(user_id=member.user_id, edition_id=new.id, role=member.role))
+
+
+def create_empty(
+    session: Session,
+    actor: Actor,
+    slug: str,
+    title: str,
+    framework: str,
+    description: str = "",
+    classification: str | int | None = None,
+) -> Edition:
+    """A new draft edition without scenarios on a stored or bundled framework, in the actor's
+    organisation; its creator becomes its coordinator."""
+    info = _edition_info(slug, title, framework, description)
+    level = level_index(classification)
+    if level > actor.clearance:
+        raise InputError("you cannot classify an edition above your own clearance")
+    fw = named_framework(session, info.framework)
+    store_framework(session, fw)
+    taken = select(Edition).where(
+        Edition.organisation_id == actor.organisation_id, Edition.slug == info.id
+    )
+    if session.scalars(taken).first() is not None:
+        raise WorkbookError(
+            "the edition has 1 problem",
+            [Problem("", "", "slug", f"{info.id!r} already exists in your organisation")],
+        )
+    edition = Edition(
+        slug=info.id,
+        organisation_id=actor.organisation_id,
+        title=info.title,
+        description=info.description,
+        framework_id=fw.id,
+        status="draft",
+        classification=level,
+        extra={},
+    )
+    session.add(edition)
+    session.flush()
+    session.add(Membership(user_id=actor.user_id, edition_id=edition.id, role="coordinator"))
+    audit.record(
+        session,
+        actor.username,
+        "edition",
+        f"edition:{edition.id}",
+        None,
+        {"slug": edition.slug, "scenarios": 0},
+        "new edition",
+        edition.id,
+        edition.classification,
+    )
+    return edition
+
+
+def _edition_info(slug: str, title: str, framework: str, description: str) -> EditionInfo:
+    """The header of a new edition, every problem at its field."""
+    from pydantic import ValidationError
+
+    fields = {"id": slug.strip(), "title": title.strip(), "framework": framework.strip()}
+    try:
+        return EditionInfo.model_validate(fields | {"description": description.strip()})
+    except ValidationError as exc:
+        names = {"id": "slug"}
+        problems = [
+            Problem(
+                "",
+                "",
+                names.get(str(e["loc"][0]), str(e["loc"][0])) if e["loc"] else "",
+                e["msg"].removeprefix("Value error, "),
+            )
+            for e in exc.errors()
+        ]
+        n = len(problems)
+        raise WorkbookError(f"the edition has {n} problem{'s' * (n != 1)}", problems) from exc
+
+
+def update_edition(
+    session: Session, actor: Actor, edition_id: int, data: dict[str, Any], reason: str = ""
+) -> Edition:
+    """Change an edition's title, description or themes (its own, beside the framework's)."""
+    edition, _ = edition_for(session, actor, edition_id, "manage")
+    require_editable(edition)
+    problems: list[Problem] = []
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    if "title" in data:
+        title = str(data["title"] or "").strip()
+        if not title or len(title) > 500:
+            problems.append(Problem("", "", "title", "is required, at most 500 characters"))
+        elif title != edition.title:
+            old["title"], new["title"] = edition.title, title
+    if "description" in data:
+        text = str(data["description"] or "").strip()
+        if len(text) > 100_000:
+            problems.append(Problem("", "", "description", "is too long (at most 100,000)"))
+        elif text != edition.description:
+            old["description"], new["description"] = edition.description, text
+    if "themes" in data:
+        themes = _themes(data["themes"], problems)
+        if themes != (edition.extra.get("themes") or []):
+            old["themes"], new["themes"] = edition.extra.get("themes") or [], themes
+    if problems:
+        n = len(problems)
+        raise WorkbookError(f"the edition has {n} problem{'s' * (n != 1)}", problems)
+    if not new:
+        return edition
+    edition.title = new.get("title", edition.title)
+    edition.description = new.get("description", edition.description)
+    if "themes" in new:
+        edition.extra = {**edition.extra, "themes": new["themes"]}
+    bump_revision(session, edition.id)
+    audit.record(
+        session,
+        actor.username,
+        "edition",
+        f"edition:{edition.id}:header",
+        old,
+        new,
+        reason,
+        edition.id,
+        edition.classification,
+    )
+    return edition
+
+
+def _themes(value: Any, problems: list[Problem]) -> list[dict[str, str]]:
+    """Themes as 'id: name' lines (or a list of {id, name}); ids as scenario ids are."""
+    import re
+
+    items = value.splitlines() if isinstance(value, str) else list(value or [])
+    out: list[dict[str, str]] = []
+    for n, item in enumerate(items, 1):
+        if isinstance(item, dict):
+            tid, name = str(item.get("id") or ""), str(item.get("name") or "")
+        else:
+            tid, _, name = str(item).partition(":")
+        tid, name = tid.strip(), name.strip() or tid.strip()
+        if not tid:
+            continue
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,99}", tid) or len(name) > 200:
+            problems.append(
+                Problem("", f"line {n}", "themes", f"{tid!r}: an id of a-z, 0-9, '.', '_', '-'")
+            )
+            continue
+        out.append({"id": tid, "name": name})
+    return out

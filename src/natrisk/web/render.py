@@ -14,6 +14,7 @@ from markupsafe import Markup
 from natrisk import __version__
 from natrisk.domain.edition import class_text
 from natrisk.i18n import LANGUAGES, translations
+from natrisk.web.markdown import render_markdown
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE = "natrisk_lang"
@@ -55,6 +56,7 @@ def environment(lang: str) -> jinja2.Environment:
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
         env.filters["html_json"] = html_json
         env.filters["class_text"] = class_text
+        env.filters["markdown"] = render_markdown
         _ENVS[lang] = env
     return env
 
