@@ -5,7 +5,13 @@ One module per phase: ``assess`` (phase 1 on files), ``plan`` (phase 2), ``follo
 share and ``app`` the command tree.
 """
 
-from natrisk.cli import assess, follow, plan, shared  # noqa: F401  (they register commands)
+from natrisk.cli import (  # noqa: F401  (they register commands)
+    assess,
+    follow,
+    plan,
+    shared,
+    stacking,  # noqa: F401
+)
 from natrisk.cli.app import app
 
 __all__ = ["app"]

@@ -266,8 +266,8 @@ def analyse(
                 else 0.0,
                 "x_direct": x0,
                 "x_cascaded": x0 + _x(fw, float(p_total[s])) - _x(fw, float(p_direct[s])),
-                "causes": sorted(
-                    (
+                "causes": _by_share(
+                    [
                         {
                             "id": ids[r],
                             "title": table.scenarios[r].title,
@@ -275,11 +275,10 @@ def analyse(
                             "probability": float(share[r, s]),
                         }
                         for r, w in causes
-                    ),
-                    key=lambda c: -c["share"],
+                    ]
                 ),
-                "effects": sorted(
-                    (
+                "effects": _by_share(
+                    [
                         {
                             "id": ids[b],
                             "title": table.scenarios[b].title,
@@ -287,8 +286,7 @@ def analyse(
                             "probability": float(share[s, b]),
                         }
                         for b, w in effects
-                    ),
-                    key=lambda c: -c["share"],
+                    ]
                 ),
             }
         )
@@ -317,6 +315,10 @@ def analyse(
         hidden_links + dropped,
         warnings,
     )
+
+
+def _by_share(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda c: -c["share"])
 
 
 def _positions(a: Assessment, scores: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -644,8 +646,9 @@ def _rolled(
         nat_cls = national.table.point[nat_s] if nat_s is not None else None
         diffs = {}
         if nat_cls is not None:
+            given = reg.assessment.table.scenarios[s].impacts
             for j, cid in enumerate(criteria):
-                if own_cls[j] != nat_cls[j]:
+                if cid in given and own_cls[j] != nat_cls[j]:
                     diffs[cid] = {
                         "region": fw.impact_classes.ids[int(own_cls[j])],
                         "national": fw.impact_classes.ids[int(nat_cls[j])],
