@@ -95,7 +95,7 @@ def create_app(db: Database | None = None) -> FastAPI:
         routes_plans,
         routes_writing,
     )
-    from natrisk.web import account_pages, pages, plan_pages
+    from natrisk.web import account_pages, admin_pages, pages, plan_pages, writing_pages
     from natrisk.web.render import error_page
     from natrisk.web.session import SignInRequired, login_url
 
@@ -180,6 +180,8 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(routes_analysis.router)
     app.include_router(routes_plans.router)
     app.include_router(routes_frameworks.router)
+    app.include_router(writing_pages.router)  # first: /editions/new is not an edition id
+    app.include_router(admin_pages.router)
     app.include_router(pages.router)
     app.include_router(plan_pages.router)
     app.include_router(account_pages.router)

@@ -213,6 +213,17 @@ def score_history(
     edition, _ = edition_for(session, actor, edition_id, "read")
     scenario_for(session, actor, edition, slug)
     entries = audit.history(session, score_key(edition.id, slug, cid), actor.clearance)
+    from natrisk.services.scenarios import value_text
+
     return [
-        {"at": e.at, "by": e.actor, "old": e.old, "new": e.new, "reason": e.reason} for e in entries
+        {
+            "at": e.at,
+            "by": e.actor,
+            "old": e.old,
+            "new": e.new,
+            "reason": e.reason,
+            "old_text": value_text(e.old, rationale=False),
+            "new_text": value_text(e.new, rationale=False),
+        }
+        for e in entries
     ]

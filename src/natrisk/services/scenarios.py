@@ -410,11 +410,11 @@ def _entry(e: AuditEntry, key: str) -> dict[str, Any]:
 
 
 def _change(name: str, old: Any, new: Any) -> dict[str, Any]:
-    before, after = _value_text(old), _value_text(new)
+    before, after = value_text(old), value_text(new)
     return {"field": name, "old": before, "new": after, "diff": word_diff(before, after)}
 
 
-def _value_text(value: Any) -> str:
+def value_text(value: Any, rationale: bool = True) -> str:
     """A stored value as a reader reads it: a class as 'C (B-E)', a quantity as '10 – 100'."""
     if value is None:
         return ""
@@ -432,18 +432,26 @@ def _value_text(value: Any) -> str:
                 text = value["class"]
         elif isinstance(quantity, dict):
             low, high = quantity.get("min"), quantity.get("max")
-            text = f"{low:,g}" if low == high else f"{low:,g} – {high:,g}"
+            text = _number(low) if low == high else f"{_number(low)} – {_number(high)}"
         elif isinstance(value.get("axes"), dict):
             text = "; ".join(
-                f"{k} {r.get('min'):,g}–{r.get('max'):,g}" for k, r in value["axes"].items()
+                f"{k} {_number(r.get('min'))}–{_number(r.get('max'))}"
+                for k, r in value["axes"].items()
             )
         else:
             text = ""
-        rationale = value.get("rationale")
-        return f"{text} — {rationale}" if rationale else text
+        grounds = value.get("rationale") if rationale else None
+        return f"{text} — {grounds}" if grounds else text
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def _number(value: Any) -> str:
+    """A number as people write it: 5,000,000,000 rather than 5e+09."""
+    if not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
 
 
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:

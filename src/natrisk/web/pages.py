@@ -16,8 +16,8 @@ from natrisk.domain.edition import Workbook
 from natrisk.errors import InputError, NatriskError, WorkbookError
 from natrisk.i18n import translator
 from natrisk.method.aggregation import METHODS
-from natrisk.security import ROLES, TRANSITIONS, allows, level_name
-from natrisk.services import accounts, editing, review, runs, signins, workspace
+from natrisk.security import ROLES, TRANSITIONS, allows, level_name, levels
+from natrisk.services import accounts, editing, review, runs, scenarios, signins, workspace
 from natrisk.services.access import Actor, edition_for, scenario_for, visible_editions
 from natrisk.services.analysis import assessment_for
 from natrisk.services.framework_store import upload_problems
@@ -212,13 +212,27 @@ def _with_viewer(drawn: dict[str, Any], edition: Any, role: str, all_rows: bool)
 @router.get("/editions/{edition_id}")
 def picture(request: Request, edition_id: Id, actor: PageActor, s: PageSession) -> Response:
     """The risk picture: diagram, heat map, each interest's view, workflow."""
+    from natrisk.services.access import NotFound
     from natrisk.services.plan_store import plans_of
 
-    ctx = _picture(request, s, actor, edition_id)
+    try:
+        ctx = _picture(request, s, actor, edition_id)
+    except NotFound:
+        edition, role = edition_for(s, actor, edition_id)  # a missing edition stays missing
+        return page(
+            request,
+            "edition_empty.html",
+            me=_me(s, actor),
+            edition=edition,
+            role=role,
+            level_name=level_name,
+            withdrawn=scenarios.withdrawn_of(s, actor, edition),
+        )
     if request.headers.get("hx-request"):
         return page(request, "_picture.html", **ctx)
     plans = plans_of(s, actor, edition_id)
-    return page(request, "picture.html", me=_me(s, actor), plans=plans, **ctx)
+    withdrawn = scenarios.withdrawn_of(s, actor, ctx["edition"])
+    return page(request, "picture.html", me=_me(s, actor), plans=plans, withdrawn=withdrawn, **ctx)
 
 
 @router.post("/editions/{edition_id}/transition", dependencies=[Csrf])
@@ -284,6 +298,8 @@ def _scenario_ctx(s: Any, actor: Actor, edition_id: Id, slug: str) -> dict[str, 
         "comments": review.comments(s, actor, edition_id, slug),
         "judgements": review.session_summary(s, actor, edition_id, slug),
         "level_name": level_name,
+        "themes": scenarios.themes_of(s, edition),
+        "levels": levels()[: actor.clearance + 1],
     }
 
 
@@ -332,7 +348,7 @@ async def save_score(
     form = await request.form()
     try:
         version = int(str(form.get("version") or "0"))
-        editing.set_score(
+        saved = editing.set_score(
             s,
             actor,
             edition_id,
@@ -355,7 +371,11 @@ async def save_score(
             message=message,
             problems=problems,
         )
-    target = f"/editions/{edition_id}/scenarios/{slug}#c-{criterion}"
+    # a new address (not only a #fragment), so the browser loads the saved score and version
+    target = (
+        f"/editions/{edition_id}/scenarios/{slug}"
+        f"?saved=score-{criterion}&v={saved.version}#c-{criterion}"
+    )
     if request.headers.get("hx-request"):  # htmx follows a 303 itself: tell it to navigate
         return Response(status_code=200, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)

@@ -9,3 +9,9 @@
     if (name) { event.detail.parameters[name] = field.value; }
   });
 })();
+// Steps that cannot be undone (adopting, publishing) ask first: data-confirm holds the question
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form && form.dataset ? form.dataset.confirm : "";
+  if (question && !window.confirm(question)) { event.preventDefault(); }
+}, true);
