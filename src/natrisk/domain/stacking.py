@@ -297,3 +297,44 @@ def _references(book: Workbook, st: Stacking, extra: dict[str, Any]) -> list[Fin
 def stacking_of(book: Workbook) -> Stacking:
     """The stacking sections of a workbook that passed its checks."""
     return read_stacking(book)[0]
+
+
+def visible_sections(top: dict[str, Any], ids: set[str]) -> dict[str, Any]:
+    """The stored sections (plain data) without anything that names a scenario outside
+    ``ids``: a link with a hidden end, a hidden variant (and a risk left with none), a
+    compound with a hidden member, a regional mapping of a hidden scenario. What a reader
+    may not see is absent, not marked."""
+    out = dict(top)
+
+    def named(item: Any, *keys: str) -> list[Any]:
+        return [item.get(k) for k in keys] if isinstance(item, dict) else [None]
+
+    if isinstance(top.get("links"), list):
+        out["links"] = [lk for lk in top["links"] if all(v in ids for v in named(lk, "from", "to"))]
+    if isinstance(top.get("risks"), list):
+        risks = []
+        for risk in top["risks"]:
+            if not isinstance(risk, dict) or not isinstance(risk.get("variants"), list):
+                continue
+            variants = [
+                v
+                for v in risk["variants"]
+                if (v if isinstance(v, str) else named(v, "scenario")[0]) in ids
+            ]
+            if variants:
+                risks.append({**risk, "variants": variants})
+        out["risks"] = risks
+    if isinstance(top.get("compounds"), list):
+        out["compounds"] = [
+            c
+            for c in top["compounds"]
+            if isinstance(c, dict) and all(s in ids for s in c.get("scenarios") or [])
+        ]
+    region = top.get("region")
+    if isinstance(region, dict) and isinstance(region.get("mapping"), list):
+        mapping = [m for m in region["mapping"] if named(m, "scenario")[0] in ids]
+        out["region"] = {**region, "mapping": mapping}
+    for key in ("links", "risks", "compounds"):
+        if key in out and not out[key] and key in top and top[key]:
+            del out[key]  # an emptied section goes, as if it had never been written
+    return out

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from natrisk.domain.edition import EditionInfo, Likelihood, Scenario, Score, Workbook, class_text
 from natrisk.domain.framework import Framework
+from natrisk.domain.stacking import visible_sections
 from natrisk.errors import InputError, Problem, WorkbookError
 from natrisk.security import EDITABLE, TRANSITIONS, level_index, level_name
 from natrisk.services import audit
@@ -249,7 +250,8 @@ def workbook_view(
     if not scenarios:
         raise NotFound(f"edition {edition.id} has no scenario you may see")
     extra = dict(edition.extra)
-    top = extra.pop("workbook", {})
+    # links, variants, compounds and mappings naming a scenario above the clearance go too
+    top = visible_sections(extra.pop("workbook", {}), {s.id for s in scenarios})
     info = EditionInfo.model_validate(
         {
             "id": edition.slug,
