@@ -145,3 +145,34 @@ def test_the_api_docs_get_their_own_looser_policy(site: Site) -> None:
     # only the docs: the schema they read and every page keep the strict policy
     assert_secured(site.anon.get("/openapi.json"))
     assert_secured(site.anon.get("/docs-not-really"))
+
+
+def test_an_unexpected_error_answers_with_the_headers_too(tmp_path: Path) -> None:
+    """Starlette answers an unhandled exception outside the middleware stack; the handler
+    itself sets the headers, so even a bug's 500 carries the policy."""
+    import asyncio
+
+    db = Database(f"sqlite:///{tmp_path / 'natrisk.db'}")
+    app = create_app(db)
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/broken-for-test", broken)
+    app.add_api_route("/broken-for-test", broken)
+
+    async def get(path: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            return await c.get(path)
+
+    try:
+        for path in ("/api/broken-for-test", "/broken-for-test"):
+            r = asyncio.run(get(path))
+            assert r.status_code == 500
+            assert r.headers["content-security-policy"] == STRICT, path
+            assert r.headers["x-frame-options"] == "DENY"
+            assert r.headers["x-content-type-options"] == "nosniff"
+            assert "a bug" not in r.text
+    finally:
+        db.close()

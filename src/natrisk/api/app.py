@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from natrisk import __version__
-from natrisk.api.headers import SecurityHeaders
+from natrisk.api.headers import SecurityHeaders, security_headers
 from natrisk.errors import NatriskError, OutputError, Unavailable, WorkbookError
 from natrisk.io import long_numbers
 from natrisk.store.database import Database
@@ -127,8 +127,12 @@ def create_app(db: Database | None = None) -> FastAPI:
         # a bug still answers in the error shape (the traceback goes to the server's log)
         fault = OutputError("internal error; the request was not completed")
         if not request.url.path.startswith("/api"):
-            return error_page(request, fault, 500)
-        return JSONResponse(error_body(500, "InternalError", fault.message), 500)
+            response: Response = error_page(request, fault, 500)
+        else:
+            response = JSONResponse(error_body(500, "InternalError", fault.message), 500)
+        # Starlette answers an unhandled error outside every middleware: set them here
+        response.headers.update(security_headers(request.url.path))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -41,6 +41,11 @@ def policy_for(path: str) -> str:
     return DOCS_CSP if path in DOCS_PATHS else CSP
 
 
+def security_headers(path: str) -> dict[str, str]:
+    """Every security header of a response to ``path``."""
+    return {"Content-Security-Policy": policy_for(path), **HEADERS}
+
+
 class SecurityHeaders:
     """Add the security headers to every HTTP response the app sends."""
 
