@@ -85,7 +85,9 @@ def test_an_analyst_saves_a_three_point_estimate(people: Browsers) -> None:
     form.get_by_label("Rationale").fill("Expected serious, between substantial and very serious.")
     form.get_by_label("Reason for the change").fill("Three-point estimate from the expert session")
     form.get_by_role("button", name="Save").click()
-    expect(page).to_have_url(re.compile(r"/scenarios/heatwave-drought#c-5\.3$"))
+    expect(page).to_have_url(
+        re.compile(r"/scenarios/heatwave-drought\?saved=score-5\.3&v=\d+#c-5\.3$")
+    )
     page.goto(f"/editions/{people.site.world.main}/scenarios/heatwave-drought")
     card = page.locator('section.score[id="c-5.3"]')
     expect(card).to_contain_text("C (B-D)")

@@ -186,7 +186,10 @@ def test_score_a_criterion(people: Browsers) -> None:
     # after saving, the browser shows the scenario again at the changed score
     problems = []
     try:
-        expect(page).to_have_url(re.compile(r"/scenarios/river-flood#c-5\.3$"), timeout=3000)
+        # a new address (saved=, v=), not only a #fragment: that only scrolled (issue 14)
+        expect(page).to_have_url(
+            re.compile(r"/scenarios/river-flood\?saved=score-5\.3&v=\d+#c-5\.3$"), timeout=3000
+        )
     except AssertionError:
         problems.append(f"the page stayed at {page.url} instead of going to #c-5.3")
     nested = page.locator("#main header.top").count()
@@ -336,8 +339,11 @@ def test_adopt_an_edition(people: Browsers) -> None:
     workflow.locator("form", has=coord.locator("[data-to=adopted]")).get_by_label("Reason").fill(
         "adopted by the steering group"
     )
+    questions: list[str] = []
+    coord.once("dialog", lambda d: (questions.append(d.message), d.accept()))
     workflow.get_by_role("button", name="Move to: adopted").click()
     expect(workflow).to_contain_text("Status: adopted")
+    assert questions and "cannot be undone" in questions[0]  # an irreversible step asks first
     expect(workflow.get_by_role("button", name="Move to: published")).to_be_visible()
     expect(coord.locator(".heading .status")).to_have_text("adopted")
 

@@ -8,10 +8,36 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from playwright.sync_api import Page, expect
-from web_support import Browsers, csrf_of
+from web_support import Browsers, csrf_of, small_raw
 
 PASSWORD = "writing-test-password-01"
+
+
+@pytest.fixture
+def own_edition(people: Browsers) -> int:
+    """A draft edition of this test alone (others adopt or change the shared ones)."""
+    from sqlalchemy import select
+
+    from natrisk.io.workbook import parse_workbook
+    from natrisk.services import accounts, workspace
+    from natrisk.services.access import Actor
+    from natrisk.store.database import Database
+    from natrisk.store.models import User
+
+    slug = f"writing-{uuid.uuid4().hex[:8]}"
+    db = Database(people.site.server.url)
+    try:
+        with db.session() as s:
+            admin = Actor.of(s.scalars(select(User).where(User.username == "admin")).one())
+            raw = small_raw(slug, "Writing picture")
+            edition = workspace.import_workbook(s, None, parse_workbook(raw, {}, "w"), admin)
+            for name in ("analyst1", "analyst2"):
+                accounts.set_role(s, admin, edition.id, name, "analyst")
+            return edition.id
+    finally:
+        db.close()
 
 
 def _sign_in(
@@ -109,10 +135,11 @@ def test_a_new_organisation_writes_its_picture_in_the_browser(people: Browsers) 
     expect(other.get_by_role("link", name="Write a new scenario")).to_have_count(0)
 
 
-def test_two_people_edit_one_description_and_both_texts_stay(people: Browsers) -> None:
-    site = people.site
+def test_two_people_edit_one_description_and_both_texts_stay(
+    people: Browsers, own_edition: int
+) -> None:
     first, second = people.page("analyst1"), people.page("analyst2")
-    url = f"/editions/{site.world.adopt}/scenarios/grid-failure"
+    url = f"/editions/{own_edition}/scenarios/grid-failure"
     for page in (first, second):
         page.goto(url)
         page.get_by_text("Change the scenario (texts, theme, likelihood, classification)").click()
@@ -131,11 +158,11 @@ def test_two_people_edit_one_description_and_both_texts_stay(people: Browsers) -
     expect(second.get_by_role("status")).to_contain_text("saved")
 
 
-def test_a_saved_score_shows_and_saves_again(people: Browsers) -> None:
+def test_a_saved_score_shows_and_saves_again(people: Browsers, own_edition: int) -> None:
     """Saving a score showed nothing (HX-Redirect to the same URL + #fragment only scrolled),
     and saving again was a conflict with oneself."""
     page = people.page("analyst1")
-    page.goto(f"/editions/{people.site.world.adopt}/scenarios/dike-breach")
+    page.goto(f"/editions/{own_edition}/scenarios/dike-breach")
     for klass in ("D", "B"):
         card = page.locator("#c-3\\.2")
         card.get_by_text("Change this score").click()

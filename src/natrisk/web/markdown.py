@@ -26,6 +26,8 @@ SCHEMES = {"http", "https", "mailto"}
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table").enable("strikethrough")
+    # '&lt;' stays the four characters typed: people write text, not HTML entities
+    md.disable("entity")
     # headings inside a text sit below the page's own h1/h2: start them at h3
     md.renderer.rules["heading_open"] = _heading(open_=True)  # type: ignore[attr-defined]
     md.renderer.rules["heading_close"] = _heading(open_=False)  # type: ignore[attr-defined]
