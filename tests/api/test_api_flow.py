@@ -19,6 +19,7 @@ from api_support import (
     snapshot,
 )
 
+from natrisk.domain.stacking import visible_sections
 from natrisk.io.workbook import parse_workbook, write_workbook
 
 
@@ -347,6 +348,8 @@ def test_edition_workflow_judgements_copy_and_diff(world: World) -> None:
     raw = example_raw()
     raw["edition"]["id"] = "other-shape"
     raw["scenarios"] = [s for s in raw["scenarios"] if s["id"] != "river-flood"]
+    # its links, variants and compounds go with it (a workbook may not name a missing one)
+    raw.update(visible_sections(raw, {s["id"] for s in raw["scenarios"]}))
     raw["scenarios"].append({**raw["scenarios"][0], "id": "brand-new", "title": "Brand new"})
     other = admin.ok("POST", "/api/editions", 201, json=raw)
     diff = admin.ok("GET", f"/api/editions/{pub}/diff/{other['id']}")
