@@ -414,26 +414,12 @@ __all__ = ["Score", "dump_workbook", "load_workbook", "parse_workbook", "write_w
 
 def load_upload(data: bytes, filename: str) -> Workbook:
     """Read an uploaded workbook; problems name the uploaded file, not a server path."""
-    import dataclasses
-    import tempfile
-
-    suffix = Path(filename).suffix.lower()
-    if suffix not in (".yaml", ".yml", ".json", ".xlsx"):
-        msg = "upload a .yaml, .json or .xlsx workbook"
-        raise WorkbookError(f"{filename}: {msg}", [Problem(filename, "", "", msg)])
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(data)
-        try:
-            return load_workbook(path)
-        except WorkbookError as exc:
-            exc.problems = [dataclasses.replace(p, file=filename) for p in exc.problems]
-            exc.message = exc.message.replace(str(path), filename)
-            raise
+    return load_upload_located(data, filename)[0]
 
 
 def load_upload_located(data: bytes, filename: str) -> tuple[Workbook, Locate]:
-    """``load_upload`` with the locator of ``load_located`` (problems name the upload)."""
+    """An uploaded workbook and the locator of ``load_located``; problems name the uploaded
+    file, not a server path."""
     import tempfile
 
     suffix = Path(filename).suffix.lower()
