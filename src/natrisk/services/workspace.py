@@ -108,9 +108,14 @@ def import_workbook(
             **({"workbook": book.model_extra} if book.model_extra else {}),
         },
     )
-    session.add(edition)
     for pos, scen in enumerate(book.scenarios):
         edition.scenarios.append(_scenario_record(scen, pos))
+    return _register(session, actor, edition, len(book.scenarios), reason)
+
+
+def _register(session: Session, actor: Actor, edition: Edition, count: int, reason: str) -> Edition:
+    """Store a new edition: its creator becomes its coordinator, and the audit trail says so."""
+    session.add(edition)
     session.flush()
     session.add(Membership(user_id=actor.user_id, edition_id=edition.id, role="coordinator"))
     audit.record(
@@ -119,7 +124,7 @@ def import_workbook(
         "edition",
         f"edition:{edition.id}",
         None,
-        {"slug": edition.slug, "scenarios": len(book.scenarios)},
+        {"slug": edition.slug, "scenarios": count},
         reason,
         edition.id,
         edition.classification,
@@ -479,21 +484,7 @@ def create_empty(
         classification=level,
         extra={},
     )
-    session.add(edition)
-    session.flush()
-    session.add(Membership(user_id=actor.user_id, edition_id=edition.id, role="coordinator"))
-    audit.record(
-        session,
-        actor.username,
-        "edition",
-        f"edition:{edition.id}",
-        None,
-        {"slug": edition.slug, "scenarios": 0},
-        "new edition",
-        edition.id,
-        edition.classification,
-    )
-    return edition
+    return _register(session, actor, edition, 0, "new edition")
 
 
 def _edition_info(slug: str, title: str, framework: str, description: str) -> EditionInfo:
