@@ -300,6 +300,8 @@ def test_script_tags_are_shown_as_text(people: Browsers) -> None:
     form.get_by_label("Sources (one per line)").fill(f"Source {SCRIPT}")
     form.get_by_label("Reason for the change").fill(f"Reason {SCRIPT}")
     save(page, form)
+    # the saved score's own address loads first; going elsewhere before would abort it
+    expect(page).to_have_url(re.compile(r"saved="))
     open_scenario(page, main, slug)
     card = page.locator('section.score[id="c-5.3"]')
     expect(card.locator(".rationale")).to_have_text(f"Rationale {SCRIPT}")
