@@ -248,6 +248,7 @@ def run_conflict(people: Browsers, edition: int, slug: str) -> None:
     form1.get_by_label("Class or range").fill("C")
     form1.get_by_label("Rationale").fill("analyst1 says C")
     save(one, form1)
+    expect(one).to_have_url(re.compile(r"saved="))  # let the saved page load before leaving
     one.goto(f"/editions/{edition}/scenarios/{slug}")
     expect(score_card(one, "5.3").get_by_test_id("class-5.3")).to_have_text("C")
 
