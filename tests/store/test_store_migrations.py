@@ -37,6 +37,11 @@ TABLES = {
     "instance",
     "sign_ins",
     "password_resets",
+    "signals",
+    "signal_themes",
+    "signal_clusters",
+    "scans",
+    "feed_tokens",
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -296,3 +297,98 @@ class MeasureRecord(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
+
+
+class SignalRecord(Base):
+    """A signal of a possible threat (horizon scanning), in one edition."""
+
+    __tablename__ = "signals"
+    __table_args__ = (UniqueConstraint("edition_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # title and description, lower-cased: what the inbox (and site search) searches
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    observed: Mapped[dt.date] = mapped_column(Date, index=True)
+    scenarios: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    horizon: Mapped[str] = mapped_column(String(20))
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    submitted_by: Mapped[str] = mapped_column(String(100), default="")
+    strength: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    direction: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    absorbed_into: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    cluster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signal_clusters.id"), nullable=True, index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    themes: Mapped[list[SignalTheme]] = relationship(
+        order_by="SignalTheme.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SignalTheme(Base):
+    """A theme a signal bears on (a row each, so the inbox filters by theme in SQL)."""
+
+    __tablename__ = "signal_themes"
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClusterRecord(Base):
+    """A candidate threat an analyst confirmed: its signals point to it (signals.cluster_id)."""
+
+    __tablename__ = "signal_clusters"
+    __table_args__ = (UniqueConstraint("edition_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    label: Mapped[str] = mapped_column(String(500))
+    # the highest level among the signals its label was written from
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ScanRecord(Base):
+    """A horizon-scan round of an edition; adopted, it keeps the snapshot of its signals."""
+
+    __tablename__ = "scans"
+    __table_args__ = (UniqueConstraint("edition_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    interpretations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    adopted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    adopted_by: Mapped[str] = mapped_column(String(100), default="")
+    snapshot: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class FeedToken(Base):
+    """A token for feed readers (Atom, CAP): read-only, no browser session; only its hash kept."""
+
+    __tablename__ = "feed_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    credential_version: Mapped[int] = mapped_column(Integer)  # a password change ends it
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
