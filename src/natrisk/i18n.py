@@ -40,3 +40,37 @@ def translations(lang: str) -> gettext.NullTranslations:
 def translator(lang: str) -> Callable[[str], str]:
     """The gettext function for ``lang``."""
     return translations(lang).gettext
+
+
+def format_number(value: float, lang: str, digits: int = 6, grouped: bool = True) -> str:
+    """A number as the language writes it (5.000.000.000 in Dutch, 5,000,000,000 in English);
+    ``grouped=False`` leaves out the thousands separators (1000,5), which cannot be misread."""
+    from babel.numbers import format_decimal
+
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    rounded = float(f"{value:.{digits}g}")  # at most ``digits`` significant digits
+    pattern = "#,##0.######" if grouped else "0.######"
+    return format_decimal(rounded, format=pattern, locale=lang)
+
+
+def parse_number(text: str, lang: str) -> float:
+    """A typed number read by the language's rules ("1.000" is a thousand, "1,5" one and a half
+    in Dutch); a :class:`ValueError` says what is wrong and what was perhaps meant."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    _ = translator(lang)
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not cleaned:
+        raise ValueError(_("a number is needed"))
+    try:
+        number = float(parse_decimal(cleaned, locale=lang, strict=True))
+    except NumberFormatError as exc:
+        meant = [s for s in getattr(exc, "suggestions", None) or [] if s]
+        hint = _(" (perhaps %(meant)s?)") % {"meant": _(" or ").join(meant)} if meant else ""
+        raise ValueError(
+            _("“%(text)s” is not a number%(hint)s") % {"text": text, "hint": hint}
+        ) from exc
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(_("“%(text)s” is not a number%(hint)s") % {"text": text, "hint": ""})
+    return number

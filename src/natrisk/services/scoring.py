@@ -404,3 +404,16 @@ def _scenario_cells(
         rows.append(dist)
         points.append(point)
     return np.stack(rows), points
+
+
+def classify_score(framework: Framework, criterion: Criterion, score: Score) -> str:
+    """The class one score falls in, as a page shows it while an analyst types ('C', or 'C (B-D)'
+    for a range); a :class:`WorkbookError` lists what is wrong with the score."""
+    r = _Resolver(framework, "")
+    dist = r.cell("", criterion, score, criterion.id)
+    if dist is None:
+        raise WorkbookError(r.problems[0].message if r.problems else "no class", r.problems)
+    ids = framework.impact_classes.ids
+    lo, hi = cls.support(dist)
+    text = ids[_cell_point(r, score, dist)]
+    return text + (f" ({ids[int(lo)]}-{ids[int(hi)]})" if lo != hi else "")

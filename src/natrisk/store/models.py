@@ -299,6 +299,28 @@ class MeasureRecord(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class SearchEntry(Base):
+    """One thing a search can find: its words, where it is shown, and how it is classified.
+
+    Written by ``services/search.py`` on every flush of what it indexes; the database's own
+    full-text index covers it (FTS5 on SQLite, a tsvector column on PostgreSQL: migration
+    0006 and ``store/fulltext.py``). ``source`` names the row it was made from, so a change
+    replaces all of that row's entries at once.
+    """
+
+    __tablename__ = "search_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    edition_id: Mapped[int] = mapped_column(Integer, index=True)
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(Text)
+    title_nl: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(500))
+
+
 class SignalRecord(Base):
     """A signal of a possible threat (horizon scanning), in one edition."""
 

@@ -313,24 +313,42 @@ def scenario(
     )
 
 
-def _score_value(form: Any) -> dict[str, Any]:
+def _number(text: str, lang: str, field: str) -> float:
+    """A typed number read by the page's language; a located error says what was typed."""
+    from natrisk.i18n import parse_number
+
+    try:
+        return parse_number(text, lang)
+    except ValueError as exc:
+        raise InputError(f"{field}: {exc}") from exc
+
+
+def _quantities(form: Any, lang: str) -> dict[str, Any] | None:
+    """The quantity (min, optional max) or the quantity per axis a form holds, if any."""
+    _ = translator(lang)
+    low = text_field(form.get("min"), "minimum", 50)
+    if low:
+        high = text_field(form.get("max"), "maximum", 50)
+        q = {"min": _number(low, lang, _("quantity")), "max": 0.0}
+        q["max"] = _number(high, lang, _("upper end")) if high else q["min"]
+        return {"quantity": q}
+    axes: dict[str, dict[str, float]] = {}
+    for key in form:
+        name = key[5:-4] if key.startswith("axis-") and key.endswith("-min") else ""
+        low = text_field(form.get(key), name, 50) if name else ""
+        if low:
+            high = text_field(form.get(f"axis-{name}-max"), name, 50)
+            axes[name] = {"min": _number(low, lang, name)}
+            axes[name]["max"] = _number(high, lang, name) if high else axes[name]["min"]
+    return {"quantity": axes} if axes else None
+
+
+def _score_value(form: Any, lang: str = "en") -> dict[str, Any]:
     """The score a form describes: a class (or range), a quantity (or min-max), or axes."""
-    value: dict[str, Any] = {}
     klass = text_field(form.get("class"), "class", 20)
-    low, high = (
-        text_field(form.get("min"), "minimum", 50),
-        text_field(form.get("max"), "maximum", 50),
-    )
-    if klass:
-        value["class"] = klass
-    elif low:
-        try:
-            q = {"min": float(low), "max": float(high or low)}
-        except ValueError as exc:
-            raise InputError(f"the quantity must be a number, not {low!r} / {high!r}") from exc
-        value["quantity"] = q
-    else:
-        raise InputError("give a class (such as C or B-C) or a quantity")
+    value: dict[str, Any] = {"class": klass} if klass else _quantities(form, lang) or {}
+    if not value:
+        raise InputError(translator(lang)("give a class (such as C or B-C) or a quantity"))
     value["rationale"] = text_field(form.get("rationale"), "rationale")
     value["sources"] = [
         line.strip()
@@ -354,7 +372,7 @@ async def save_score(
             edition_id,
             slug,
             criterion,
-            _score_value(form),
+            _score_value(form, language(request)),
             version,
             text_field(form.get("reason"), "reason", 5000),
         )
@@ -383,40 +401,40 @@ async def save_score(
 
 @router.get("/editions/{edition_id}/classify/{criterion}")
 def classify(
-    request: Request,
-    edition_id: Id,
-    criterion: str,
-    actor: PageActor,
-    s: PageSession,
-    quantity: str = "",
-    quantity_max: str = "",
+    request: Request, edition_id: Id, criterion: str, actor: PageActor, s: PageSession
 ) -> Response:
-    """The class a quantity falls in (shown live while an analyst types)."""
+    """The class the typed quantities fall in, shown live while an analyst types; a number
+    that cannot be read, or one out of range, says so (and what the typed text was read as)."""
     from natrisk.domain.edition import Score
-    from natrisk.method.classes import point_class, support
-    from natrisk.services.scoring import _Resolver
+    from natrisk.i18n import format_number
+    from natrisk.services.scoring import classify_score
 
-    edition, _ = edition_for(s, actor, edition_id)
+    edition, _role = edition_for(s, actor, edition_id)
     fw = workspace.framework_of(s, edition)
     crit = fw.criterion(criterion)
-    text = ""
+    lang = language(request)
+    _ = translator(lang)
+    text, error, read = "", "", ""
     try:
-        low = float(quantity)
-        high = float(quantity_max or quantity)
-        if crit is not None and crit.type == "quantity" and 0 <= low <= high:
-            resolver = _Resolver(fw, "")
-            dist = resolver.cell(
-                "", crit, Score.model_validate({"quantity": {"min": low, "max": high}}), ""
+        found = _quantities(request.query_params, lang) if crit is not None else None
+        if found is not None:
+            q = found["quantity"]
+            ranges = [q] if "min" in q else list(q.values())
+            read = ", ".join(
+                format_number(r["min"], lang, 15, grouped=False)
+                + ("" if r["min"] == r["max"] else " – " + format_number(r["max"], lang, 15, False))
+                for r in ranges
             )
-            if dist is not None:
-                ids = fw.impact_classes.ids
-                lo, hi = support(dist)
-                text = ids[int(point_class(dist))] + (
-                    f" ({ids[int(lo)]}-{ids[int(hi)]})" if lo != hi else ""
-                )
-    except ValueError:
-        text = ""
-    return page(request, "_classified.html", text=text)
+            text = classify_score(fw, crit, Score.model_validate(found))  # type: ignore[arg-type]
+    except WorkbookError as exc:
+        error = "; ".join(p.message for p in exc.problems) or exc.message
+    except NatriskError as exc:
+        error = exc.message
+    except ValueError as exc:  # pydantic's, for a reversed range
+        error = _("the upper end must not be below the lower end") if read else str(exc)
+    typed = [v for k, v in request.query_params.items() if k in ("min", "max") or "axis-" in k]
+    plain = all(t.strip().isdigit() or not t.strip() for t in typed)  # nothing to misread
+    return page(request, "_classified.html", text=text, error=error, read="" if plain else read)
 
 
 @router.post("/editions/{edition_id}/scenarios/{slug}/comments", dependencies=[Csrf])

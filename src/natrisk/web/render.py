@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from natrisk import __version__
 from natrisk.domain.edition import class_text
-from natrisk.i18n import LANGUAGES, translations
+from natrisk.i18n import LANGUAGES, format_number, translations
 from natrisk.web.markdown import render_markdown
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -57,6 +57,7 @@ def environment(lang: str) -> jinja2.Environment:
         env.filters["html_json"] = html_json
         env.filters["class_text"] = class_text
         env.filters["markdown"] = render_markdown
+        env.filters["number"] = lambda value, digits=6: format_number(value, lang, digits)
         _ENVS[lang] = env
     return env
 

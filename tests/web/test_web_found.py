@@ -1,0 +1,144 @@
+"""What a new user stumbled on in Chromium (issue 14, item 7), each shown fixed in the browser.
+
+Every test here failed before its fix; the docstrings say what the user saw.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+from web_support import Browsers, small_raw
+
+
+@pytest.fixture
+def own_edition(people: Browsers) -> Iterator[int]:
+    """A draft edition of this test alone, on nl-2023 (two-dimensional 1.1, 2.3 and 5.1)."""
+    yield _edition(people, _raw23())
+
+
+def _raw23() -> dict[str, Any]:
+    raw = small_raw(f"found-{uuid.uuid4().hex[:8]}", "Found picture")
+    raw["edition"]["framework"] = "nl-2023"
+    for scen in raw["scenarios"]:
+        scen["theme"] = "climate-and-natural-disasters"
+        scen["impacts"] = {"2.2": 200, "5.3": "C"}
+    return raw
+
+
+def _edition(people: Browsers, raw: dict[str, Any], roles: dict[str, str] | None = None) -> int:
+    from sqlalchemy import select
+
+    from natrisk.io.workbook import parse_workbook
+    from natrisk.services import accounts, workspace
+    from natrisk.services.access import Actor
+    from natrisk.store.database import Database
+    from natrisk.store.models import User
+
+    db = Database(people.site.server.url)
+    try:
+        with db.session() as s:
+            admin = Actor.of(s.scalars(select(User).where(User.username == "admin")).one())
+            edition = workspace.import_workbook(s, None, parse_workbook(raw, {}, "w"), admin)
+            for name, role in (roles or {"analyst1": "analyst", "reader": "reader"}).items():
+                accounts.set_role(s, admin, edition.id, name, role)
+            return edition.id
+    finally:
+        db.close()
+
+
+def _card(page: Page, criterion: str) -> Locator:
+    return page.locator(f'section.score[id="c-{criterion}"]')
+
+
+def _open_form(page: Page, criterion: str) -> Locator:
+    card = _card(page, criterion)
+    card.locator("details.edit > summary").click()
+    return card.get_by_test_id(f"form-{criterion}")
+
+
+def _type(field: Locator, text: str) -> None:
+    field.fill("")
+    field.press_sequentially(text, delay=30)
+
+
+# ---------------------------------------------------------------------------- scores
+
+
+def test_a_two_dimensional_criterion_takes_its_two_quantities(
+    people: Browsers, own_edition: int
+) -> None:
+    """1.1, 2.3 and 5.1 could only be given a class in the browser, not their two quantities."""
+    page = people.page("analyst1")
+    page.goto(f"/editions/{own_edition}/scenarios/dike-breach")
+    form = _open_form(page, "2.3")
+    _type(form.get_by_label("people (persons)", exact=True), "1,000,000")
+    form.get_by_label("people (persons) to").fill("3,000,000")
+    _type(form.get_by_label("days (days)", exact=True), "7")
+    expect(form.locator("output.classified")).to_contain_text("class D")
+    form.get_by_label("Rationale").fill("A week without water for a million people.")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Score 2.3 saved")
+    expect(page.get_by_test_id("class-2.3")).to_have_text("D")
+    current = _card(page, "2.3").locator(".current p").first
+    expect(current).to_contain_text("people 1,000,000–3,000,000")
+    expect(current).to_contain_text("days 7")
+    for criterion in ("1.1", "5.1"):
+        expect(_card(page, criterion).get_by_test_id(f"quantities-{criterion}")).to_have_count(1)
+
+
+def test_a_quantity_that_cannot_be_used_says_why_while_typing(
+    people: Browsers, own_edition: int
+) -> None:
+    """Typing "abc" or "-3" showed nothing at all."""
+    page = people.page("analyst1")
+    page.goto(f"/editions/{own_edition}/scenarios/dike-breach")
+    form = _open_form(page, "2.2")
+    quantity = form.get_by_label(re.compile("or quantity"))
+    output = form.locator("output.classified")
+    _type(quantity, "abc")
+    expect(output).to_contain_text("“abc” is not a number")
+    _type(quantity, "-3")
+    expect(output).to_contain_text("is negative")
+    _type(quantity, "500")
+    expect(output).to_have_text("class C")
+    _type(quantity, "abc")
+    form.get_by_role("button", name="Save").click()  # the server says the same, stores nothing
+    expect(form.locator("xpath=..").get_by_role("alert").last).to_contain_text("not a number")
+    page.reload()
+    expect(page.get_by_test_id("class-2.2")).to_have_text("B")  # 200 persons, as imported
+
+
+def test_quantities_in_dutch_are_read_as_dutch_numbers(people: Browsers, own_edition: int) -> None:
+    """In Dutch "1.000" was read as 1 (class A), and "1,5" or "1,000" gave nothing."""
+    page = people.page("analyst1")
+    page.goto(f"/editions/{own_edition}/scenarios/dike-breach?lang=nl")
+    form = _open_form(page, "2.2")
+    quantity = form.locator("input[name=min]")
+    output = form.locator("output.classified")
+    _type(quantity, "1.000")
+    expect(output).to_contain_text("klasse C")
+    expect(output).to_contain_text("gelezen als 1000")
+    _type(quantity, "1,5")
+    expect(output).to_contain_text("klasse A")
+    expect(output).to_contain_text("gelezen als 1,5")
+    _type(quantity, "1.000")
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("class-2.2")).to_have_text("C")
+    expect(_card(page, "2.2").locator(".current strong").first).to_have_text("1.000")
+    page.goto(f"/editions/{own_edition}/scenarios/dike-breach?lang=en")
+    expect(_card(page, "2.2").locator(".current strong").first).to_have_text("1,000")
+
+
+def test_large_quantities_are_written_out_like_their_scale(people: Browsers) -> None:
+    """Costs showed as "5e+10 – 1.5e+11 EUR" while the scale beside them said 5,000,000,000."""
+    page = people.page("reader")
+    page.goto(f"/editions/{people.site.world.main}/scenarios/coastal-flood")
+    current = _card(page, "3.1").locator(".current p").first
+    expect(current).to_contain_text("50,000,000,000 – 150,000,000,000 EUR")
+    expect(current).not_to_contain_text("e+")
+    expect(_card(page, "3.1").locator("table.scale")).to_contain_text("5,000,000,000")
