@@ -174,19 +174,40 @@ def report(
         int, typer.Option(min=1, help="Monte Carlo samples for the uncertainty.")
     ] = 10000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    regions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--regions",
+            help="Regional edition file, or a folder of them, to roll up (repeatable).",
+        ),
+    ] = None,
+    cascade_samples: Annotated[
+        int, typer.Option(min=1, help="Monte Carlo samples per scenario for the cascades.")
+    ] = 5000,
 ) -> None:
     """Write the risk picture report (Risicobeeld) with its diagram and data.
 
-    Example: natrisk report examples/nl-2026.yaml --out out --format pdf --lang nl
+    Example: natrisk report examples/nl-2026.yaml --out out --format pdf --regions examples/regions
     """
     from natrisk.services.edition import open_edition, write_run
+    from natrisk.services.stacking import regional_files
 
     with edges():
         ed = open_edition(file)
         settings = settings_of(ed, method, profile, None, None, dominant)
+        files_of_regions = regional_files(regions or [])
         with progress_bar("sampling", True) as progress:
             _, _, files = write_run(
-                ed, settings, out_dir, lang.value, samples, seed, (fmt.value,), progress
+                ed,
+                settings,
+                out_dir,
+                lang.value,
+                samples,
+                seed,
+                (fmt.value,),
+                progress,
+                files_of_regions,
+                cascade_samples,
             )
         for path in files:
             if path.suffix in (".pdf", ".html"):

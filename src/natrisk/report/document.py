@@ -130,15 +130,18 @@ def render_html(
     lang: str = "en",
     marking: str | None = None,
     watermark: str | None = None,
+    stacking: dict[str, Any] | None = None,
 ) -> str:
     """The report as one self-contained HTML page (diagram inlined as SVG).
 
     ``marking`` (the highest classification inside) is printed at the top and bottom of
-    every page, ``watermark`` (requester and date) across every page.
+    every page, ``watermark`` (requester and date) across every page; ``stacking`` is the
+    chapter on cascades and stacking (``report.stacking.chapter``), when there is one.
     """
     ctx = report_context(a, s, lang)
     ctx["marking"] = marking
     ctx["watermark"] = watermark
+    ctx["stacking"] = stacking
     spec = diagram_spec(a, s, lang)
     ctx["diagram_svg"] = render(spec, "svg").decode("utf-8")
     ctx["diagram_rows"] = diagram_rows(a, s, lang)

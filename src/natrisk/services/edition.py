@@ -11,7 +11,7 @@ from pathlib import Path
 
 from natrisk.domain.edition import Workbook
 from natrisk.domain.framework import Framework
-from natrisk.errors import FrameworkError, Problem, WorkbookError
+from natrisk.errors import FrameworkError, Problem, WorkbookError, problem_count
 from natrisk.io.files import staged_output
 from natrisk.io.workbook import load_located
 from natrisk.services.assessment import Assessment, Settings, assess
@@ -42,7 +42,7 @@ def open_edition(path: Path) -> OpenEdition:
         ):  # report the framework's findings on the valid part too
             found = framework_problems(exc.partial, path)
             exc.problems += exc.locate(found) if exc.locate else found
-            exc.message = f"{path}: {len(exc.problems)} problem(s)"
+            exc.message = f"{path}: {problem_count(len(exc.problems))}"
         raise
     try:
         framework = load_framework(book.edition.framework, base_dir=path.parent)
@@ -115,15 +115,23 @@ def write_run(
     seed: int = 0,
     formats: tuple[str, ...] = ("html", "pdf"),
     progress: Callable[[int, int], None] | None = None,
+    regions: list[Path] | None = None,
+    cascade_samples: int = 5000,
 ) -> tuple[Assessment, Sensitivity, list[Path]]:
-    """Assess, run the sensitivity analysis, and write every output, all or nothing."""
+    """Assess, run the sensitivity analysis, and write every output, all or nothing.
+
+    An edition with links, variants or compounds, or given ``regions`` (regional edition
+    files), gets the chapter on cascades and stacking and ``cascades.json``/``rollup.json``.
+    """
     from natrisk.report.diagram import diagram_spec, render
     from natrisk.report.document import render_html, render_pdf
+    from natrisk.services.stacking import file_chapter
 
     a = assess(ed.table, ed.book, settings)
+    stacked, roll, chapter = file_chapter(a, regions or [], lang, cascade_samples, seed)
     s = run_sensitivity(ed.table, settings, samples=samples, seed=seed, progress=progress)
     spec = diagram_spec(a, s, lang)
-    html = render_html(a, s, lang)
+    html = render_html(a, s, lang, stacking=chapter)
     files: dict[str, bytes] = {
         "results.json": (json.dumps(a.to_json(), indent=2, ensure_ascii=False) + "\n").encode(),
         "results.csv": results_csv(a).encode(),
@@ -132,6 +140,10 @@ def write_run(
         "risk-diagram.svg": render(spec, "svg"),
         "risk-diagram.png": render(spec, "png"),
     }
+    if stacked is not None:
+        files["cascades.json"] = (json.dumps(stacked.to_json(), indent=1) + "\n").encode()
+    if roll is not None:
+        files["rollup.json"] = (json.dumps(roll, indent=1, ensure_ascii=False) + "\n").encode()
     stem = f"risk-picture-{ed.book.edition.id}-{lang}"
     if "html" in formats:
         files[f"{stem}.html"] = html.encode("utf-8")

@@ -414,12 +414,10 @@ def _compounds(
         out.append(
             _compound(a, imp, ctab, members, comp, probability_of(fw, comp.likelihood), lang)
         )
-    weight = {k: float((v / tally.n_samples) @ p_direct) for k, v in tally.sets.items()}
-    found = [
-        k for k in sorted(weight, key=lambda k: (-weight[k], k)) if tuple(sorted(k)) not in given
-    ]
-    for key in found[:FOUND_COMPOUNDS]:
-        out.append(_compound(a, imp, ctab, list(key), None, weight[key], lang))
+    ranked = tally.sets.weighted(p_direct / tally.n_samples, top=FOUND_COMPOUNDS + len(given))
+    found = [(k, w) for k, w in ranked if k not in given]
+    for key, w in found[:FOUND_COMPOUNDS]:
+        out.append(_compound(a, imp, ctab, list(key), None, w, lang))
     return out
 
 
@@ -504,13 +502,18 @@ class RegionalEdition:
     book: Workbook
     assessment: Assessment
     where: dict[tuple[Any, ...], str]
+    ref: int | None = None  # the stored edition's id, when it came from the database
 
 
 def rollup(
-    national: Assessment, regions: list[RegionalEdition], lang: str = "en"
+    national: Assessment, regions: list[RegionalEdition], lang: str = "en", strict: bool = True
 ) -> dict[str, Any]:
     """Per national scenario (or risk), the regions that assessed it and the national impact
-    built from their events (docs/method.md §10.4); never a sum of the regions' scores."""
+    built from their events (docs/method.md §10.4); never a sum of the regions' scores.
+
+    ``strict`` refuses a mapping to a national scenario or risk the edition lacks (files);
+    otherwise such a mapping is left out (stored editions: it may be meant for another
+    national edition, or name a scenario above the reader's clearance)."""
     fw = national.table.framework
     nat_ids = {s.id: i for i, s in enumerate(national.table.scenarios)}
     stacking = stacking_of(national.book)
@@ -527,6 +530,8 @@ def rollup(
         for j, m in enumerate(region.mapping):
             target = m.national if m.national is not None else m.risk
             known = nat_ids if m.national is not None else risks
+            if target not in known and not strict:
+                continue
             if target not in known:
                 what = "scenario" if m.national is not None else "risk"
                 field_name = "national" if m.national is not None else "risk"
@@ -566,6 +571,7 @@ def rollup(
                 "name": region.name,
                 "edition": reg.book.edition.id,
                 "framework": reg.assessment.table.framework.id,
+                **({"edition_id": reg.ref} if reg.ref is not None else {}),
             }
         )
     return {
@@ -721,3 +727,56 @@ def open_regional(path: Path, national: Assessment) -> RegionalEdition:
     settings = resolve_settings(ed.framework, national.settings.method)
     where = read_raw(Path(path))[1]
     return RegionalEdition(str(path), ed.book, assess(ed.table, ed.book, settings), where)
+
+
+# ---------------------------------------------------------------- the report's chapter
+
+
+def says_how_threats_combine(book: Workbook) -> bool:
+    """Whether a workbook has links, variants or compounds (its report gets the chapter)."""
+    st = stacking_of(book)
+    return bool(st.links or st.risks or st.compounds)
+
+
+def chapter_of(
+    a: Assessment, stacked: Stacked | None, roll: dict[str, Any] | None, lang: str
+) -> dict[str, Any] | None:
+    """The report's chapter on cascades and stacking, or None when there is nothing to say."""
+    from natrisk.report.stacking import chapter
+
+    if stacked is None and not (roll and roll["rows"]):
+        return None
+    if stacked is None:
+        stacked = analyse(a, 1, 0, lang)
+    return chapter(a.table.framework, a.settings.method, stacked.to_json(), roll, lang)
+
+
+def file_chapter(
+    a: Assessment, regions: list[Path], lang: str, samples: int, seed: int
+) -> tuple[Stacked | None, dict[str, Any] | None, dict[str, Any] | None]:
+    """Cascades, roll-up and chapter of an edition file and regional edition files."""
+    stacked = analyse(a, samples, seed, lang) if says_how_threats_combine(a.book) else None
+    roll = rollup(a, [open_regional(p, a) for p in regions], lang) if regions else None
+    if roll is not None:
+        roll["heat"] = heat_rows(roll)
+    return stacked, roll, chapter_of(a, stacked, roll, lang)
+
+
+def regional_files(paths: list[Path]) -> list[Path]:
+    """Regional edition files: each path a file, or a folder of workbooks (sorted)."""
+    from natrisk.errors import OptionError
+
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(
+                f for f in p.iterdir() if f.suffix.lower() in (".yaml", ".yml", ".json", ".xlsx")
+            )
+            if not found:
+                raise OptionError(f"--regions: {p} holds no workbook (.yaml, .json or .xlsx)")
+            out += found
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise OptionError(f"--regions: {p} is neither a workbook file nor a folder")
+    return out
