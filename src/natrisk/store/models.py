@@ -414,3 +414,73 @@ class FeedToken(Base):
     credential_version: Mapped[int] = mapped_column(Integer)  # a password change ends it
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# ------------------------------------------------------------------ foresight (trends, deep-dives)
+
+
+class TrendSetRecord(Base):
+    """A foresight edition of an edition: its header, groups and transitions as one document."""
+
+    __tablename__ = "trend_sets"
+    __table_args__ = (UniqueConstraint("edition_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    year: Mapped[int] = mapped_column(Integer)
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # the set without its trends
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TrendRecord(Base):
+    """A trend of a set: a row of its own, with its own classification and version."""
+
+    __tablename__ = "trends"
+    __table_args__ = (UniqueConstraint("set_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("trend_sets.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    group: Mapped[str] = mapped_column(String(100))
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class DeepDiveRecord(Base):
+    """A thematic deep-dive of an edition: one theme, its signals, trends and scenarios."""
+
+    __tablename__ = "deepdives"
+    __table_args__ = (UniqueConstraint("edition_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    theme: Mapped[str] = mapped_column(String(200))
+    classification: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ScenarioOrigin(Base):
+    """Where a scenario came from: the deep-dive that made or changed it, with the signals and
+    trends it cited (kept when the deep-dive changes later)."""
+
+    __tablename__ = "scenario_origins"
+    __table_args__ = (UniqueConstraint("scenario_id", "deepdive_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    deepdive_id: Mapped[int] = mapped_column(ForeignKey("deepdives.id"), index=True)
+    change: Mapped[str] = mapped_column(String(20))  # new | changed
+    signals: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    trends: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
