@@ -11,7 +11,7 @@ from pathlib import Path
 
 from natrisk.domain.edition import Workbook
 from natrisk.domain.framework import Framework
-from natrisk.errors import FrameworkError, Problem, WorkbookError, problem_count
+from natrisk.errors import FrameworkError, Problem, WorkbookError
 from natrisk.io.files import staged_output
 from natrisk.io.workbook import load_located
 from natrisk.services.assessment import Assessment, Settings, assess
@@ -42,7 +42,7 @@ def open_edition(path: Path) -> OpenEdition:
         ):  # report the framework's findings on the valid part too
             found = framework_problems(exc.partial, path)
             exc.problems += exc.locate(found) if exc.locate else found
-            exc.message = f"{path}: {problem_count(len(exc.problems))}"
+            exc.message = f"{path}: {len(exc.problems)} problem(s)"
         raise
     try:
         framework = load_framework(book.edition.framework, base_dir=path.parent)
