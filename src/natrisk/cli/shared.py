@@ -278,6 +278,15 @@ def users_passwd(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            envvar="NATRISK_WEB_WORKERS",
+            help="Web processes sharing the port (about one per CPU core).",
+        ),
+    ] = 1,
     trusted_proxies: Annotated[
         str,
         typer.Option(
@@ -285,33 +294,52 @@ def serve(
             help="Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed.",
         ),
     ] = "",
+    job_workers: Annotated[
+        int,
+        typer.Option(
+            "--job-workers",
+            min=0,
+            max=64,
+            envvar="NATRISK_JOB_WORKERS",
+            help="`natrisk worker` processes started beside the web processes for runs "
+            "(0: none, workers run elsewhere).",
+        ),
+    ] = 1,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Start no job worker (the same as --job-workers 0).")
+    ] = False,
     database: DatabaseOpt = None,
 ) -> None:
-    """Run the web API (OpenAPI at /docs). With nothing configured it creates the local
-    database, an administrator (password printed once) and imports the bundled example.
+    """Run the web API and pages (OpenAPI at /docs) in one or more web processes. With nothing
+    configured it creates the local database, an administrator (password printed once) and
+    imports the bundled example.
 
-    Example: natrisk serve --port 8000
+    Example: natrisk serve --port 8000 --workers 2
     """
-    import uvicorn
-
-    from natrisk.api.app import create_app
+    from natrisk.api import server
     from natrisk.services.bootstrap import bootstrap
     from natrisk.store.database import Database
 
     with edges():
-        db = Database(database)
+        db = Database(database)  # migrated here, once, before any web process starts
         message = bootstrap(db)
         if message:
             err.print(message, highlight=False)
-        err.print(f"serving on http://{host}:{port} (API documentation at /docs)")
-        # forwarded headers only from named proxies: uvicorn would otherwise believe any
-        # client on 127.0.0.1, who could then choose the address the sign-in limit counts
+        url = db.engine.url.render_as_string(hide_password=False)
+        db.close()
         proxies = ",".join(p.strip() for p in trusted_proxies.split(",") if p.strip())
-        uvicorn.run(
-            create_app(db),
-            host=host,
-            port=port,
-            log_level="warning",
-            proxy_headers=bool(proxies),
-            forwarded_allow_ips=proxies or None,
+        listen = server.Listen(host, port, workers, proxies)
+        plural = "es" if workers > 1 else ""
+        err.print(
+            f"serving on http://{host}:{port} with {workers} web process{plural}"
+            " (API documentation at /docs)"
         )
+        # processes that run beside the web processes (such as job workers) start here,
+        # before server.run, which returns when the web processes have stopped
+        from natrisk.cli.worker import start_workers, stop_workers
+
+        runners = start_workers(url, 0 if no_worker else job_workers)
+        try:
+            server.run(url, listen)
+        finally:
+            stop_workers(runners)

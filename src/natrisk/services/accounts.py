@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from natrisk.errors import InputError
 from natrisk.security import ROLES, level_index
 from natrisk.services.access import Actor, Conflict, NotFound
 from natrisk.services.signins import Unauthorized, end_all, issue_token
+from natrisk.store import counters
 from natrisk.store.database import Database
 from natrisk.store.models import LoginAttempt, Membership, Organisation, User
 
@@ -113,18 +114,8 @@ def find_user(session: Session, name: str, organisation_id: int | None = None) -
     return found[0] if len(found) == 1 else None
 
 
-def authenticate(session: Session, username: str, password: str, address: str) -> User:
-    """The user for these credentials; failures are counted and rate-limited."""
-    since = dt.datetime.now(dt.UTC) - WINDOW
-    failures = (
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    )
-    by_user = session.scalar(failures.where(LoginAttempt.username == username)) or 0
-    by_addr = session.scalar(failures.where(LoginAttempt.address == address)) or 0
-    if by_user >= MAX_FAILURES or by_addr >= MAX_FAILURES * 4:
-        raise TooManyAttempts("too many failed sign-ins; wait 15 minutes and try again")
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The user for these credentials (the caller has counted the attempt, see ``sign_in``)."""
     matches = [u for u in users_named(session, username) if _verify(u.password_hash, password)]
     if not matches:
         _verify(_DUMMY, password)  # the same work whether or not the name exists
@@ -132,6 +123,31 @@ def authenticate(session: Session, username: str, password: str, address: str) -
     if user is None or not user.active:
         raise Unauthorized("unknown user or wrong password")
     return user
+
+
+def _limits(username: str, address: str) -> list[tuple[str, int]]:
+    """The counters a sign-in attempt raises, with their limits."""
+    return [
+        (f"user:{username[:100]}", MAX_FAILURES),
+        (f"address:{address[:100]}", MAX_FAILURES * 4),
+    ]
+
+
+def reserve_attempt(session: Session, username: str, address: str) -> None:
+    """Count an attempt as failed before the password is checked, or refuse it (429).
+
+    The counts live in the database (``store/counters.py``), so the limit holds across any
+    number of web processes; a successful sign-in takes its count back.
+    """
+    for key, limit in _limits(username, address):
+        if not counters.raise_under(session, key, limit, WINDOW):
+            raise TooManyAttempts("too many failed sign-ins; wait 15 minutes and try again")
+
+
+def release_attempt(session: Session, username: str, address: str) -> None:
+    """Take back the count of an attempt that succeeded."""
+    for key, _ in _limits(username, address):
+        counters.lower(session, key)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -234,11 +250,13 @@ def sign_in(
     """Check credentials and open a session; a failure is counted in its own transaction."""
     from natrisk.services.signins import resolve
 
+    with db.session() as s:  # short: counted (or refused) before the slow argon2 check
+        reserve_attempt(s, username, address)
     try:
         # the argon2 check runs in a read session: SQLite's write lock is held only for
-        # the short write of the session row below
+        # the short writes around it
         with db.session(write=False) as s:
-            user_id = authenticate(s, username, password, address).id
+            user_id = authenticate(s, username, password).id
     except Unauthorized:
         with db.session() as s:
             note_attempt(s, username, address, False)
@@ -249,5 +267,6 @@ def sign_in(
             raise Unauthorized("unknown user or wrong password")
         token = issue_token(user, s, kind=kind, address=address, agent=agent)
         note_attempt(s, username, address, True)
+        release_attempt(s, username, address)
         found = resolve(s, token)
     return SignedIn(token, found.csrf, found.actor.user_id)

@@ -254,6 +254,16 @@ class LoginAttempt(Base):
     success: Mapped[bool] = mapped_column(Boolean)
 
 
+class SignInLimit(Base):
+    """Failed sign-ins of one account (``user:name``) or address (``address:ip``) in the current
+    window; counted in one UPDATE, so every web process sees the same count."""
+
+    __tablename__ = "sign_in_limits"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuditHead(Base):
     """The chain's tail, kept apart so that deleting the last entries is detected too."""
 
