@@ -93,9 +93,17 @@ def create_app(db: Database | None = None) -> FastAPI:
         routes_editions,
         routes_frameworks,
         routes_plans,
+        routes_stacking,
         routes_writing,
     )
-    from natrisk.web import account_pages, admin_pages, pages, plan_pages, writing_pages
+    from natrisk.web import (
+        account_pages,
+        admin_pages,
+        pages,
+        plan_pages,
+        stacking_pages,
+        writing_pages,
+    )
     from natrisk.web.render import error_page
     from natrisk.web.session import SignInRequired, login_url
 
@@ -182,12 +190,14 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(routes_writing.router)  # before /{edition_id} routes: /empty is a path
     app.include_router(routes_editions.router)
     app.include_router(routes_analysis.router)
+    app.include_router(routes_stacking.router)
     app.include_router(routes_plans.router)
     app.include_router(routes_frameworks.router)
     app.include_router(writing_pages.router)  # first: /editions/new is not an edition id
     app.include_router(admin_pages.router)
     app.include_router(pages.router)
     app.include_router(plan_pages.router)
+    app.include_router(stacking_pages.router)
     app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimitMiddleware)
