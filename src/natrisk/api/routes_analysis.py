@@ -122,6 +122,8 @@ def report(
     material. At most 20,000 samples; larger runs go to POST /api/editions/{id}/sensitivity."""
     from natrisk.report.document import render_html, render_pdf
     from natrisk.services.sensitivity import run_sensitivity
+    from natrisk.services.stacking import chapter_of
+    from natrisk.services.stacking_views import report_parts
 
     if fmt not in ("html", "pdf"):
         raise InputError("the report comes as .html or .pdf")
@@ -129,6 +131,7 @@ def report(
         raise InputError("lang is en or nl")
     check_request_samples(samples, edition_id)
     a = _assessment(s, actor, edition_id, method, None)
+    stacked, roll = report_parts(s, actor, edition_id, method, lang)
     edition, _ = edition_for(s, actor, edition_id)
     level = highest_classification(s, edition, actor.clearance)
     user = s.get(User, actor.user_id)
@@ -141,7 +144,8 @@ def report(
     )
     end_transaction(s)  # sampling and rendering take seconds and need no database
     sens = run_sensitivity(a.table, a.settings, samples=samples, seed=0)
-    html = render_html(a, sens, lang, marking=marking, watermark=watermark)
+    chapter = chapter_of(a, stacked, roll, lang)
+    html = render_html(a, sens, lang, marking=marking, watermark=watermark, stacking=chapter)
     body = html.encode("utf-8") if fmt == "html" else render_pdf(html)
     return Response(body, media_type=MEDIA[fmt])
 

@@ -33,6 +33,7 @@ from natrisk.services.stacking import (
     check_regional_framework,
     heat_rows,
     rollup,
+    says_how_threats_combine,
 )
 from natrisk.services.workspace import cache_scope, framework_of
 from natrisk.store.models import Edition, ScenarioRecord
@@ -169,3 +170,16 @@ def rollup_for(
         "a scenario or risk of this edition"
     )
     return result
+
+
+def report_parts(
+    session: Session, actor: Actor, edition_id: int, method: str, lang: str
+) -> tuple[Stacked | None, dict[str, Any] | None]:
+    """The cascades (when the edition has links, variants or compounds) and the roll-up (when
+    regional editions roll up into it) that the report's chapter shows."""
+    a = assessment_for(session, actor, edition_id, method)
+    stacked = None
+    if says_how_threats_combine(a.book):
+        stacked = cascades_for(session, actor, edition_id, method, None, DEFAULT_SAMPLES, 0, lang)
+    roll = rollup_for(session, actor, edition_id, method, lang)
+    return stacked, roll if roll["rows"] else None
