@@ -34,7 +34,10 @@ PLAN := examples/nl-plan-2026.yaml
 demo: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/natrisk validate examples/nl-2026.yaml
 	$(BIN)/natrisk assess examples/nl-2026.yaml --out out --samples 20000
-	$(BIN)/natrisk report examples/nl-2026.yaml --out out/nl --format pdf --lang nl --samples 20000
+	$(BIN)/natrisk report examples/nl-2026.yaml --out out/nl --format pdf --lang nl --samples 20000 --regions examples/regions
+	$(BIN)/natrisk report examples/nl-2026.yaml --out out/en --format pdf --samples 20000 --regions examples/regions
+	$(BIN)/natrisk cascades examples/nl-2026.yaml --scenario national-power-blackout
+	$(BIN)/natrisk rollup examples/nl-2026.yaml examples/regions/*.yaml
 	$(BIN)/natrisk sensitivity examples/nl-2026.yaml --samples 20000 --seed 1
 	$(BIN)/natrisk plan validate $(PLAN) --edition examples/nl-2026.yaml
 	$(BIN)/natrisk plan gaps $(PLAN) --edition examples/nl-2026.yaml --top 10
@@ -45,6 +48,7 @@ demo: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/natrisk follow report $(PLAN) --edition examples/nl-2026.yaml --baseline examples/nl-2023.yaml --out out/review
 	$(BIN)/natrisk follow report $(PLAN) --edition examples/nl-2026.yaml --baseline examples/nl-2023.yaml --out out/nl/review --lang nl
 	@echo "The risk picture is in out/ (English) and out/nl/ (Dutch): risk-picture-*.pdf, risk-diagram.svg/png, results.json/csv"
+	@echo "Cascades and stacking (arrows, butterflies, variants, compounds, the regional roll-up): the chapter of out/en/ and out/nl/risk-picture-*.pdf, with cascades.json and rollup.json"
 	@echo "The progress report (midterm-review form) is in out/review/ and out/nl/review/: review.pdf, review.html"
 
 test: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
