@@ -36,9 +36,12 @@ def validate(file: FileArg) -> None:
     Example: natrisk validate examples/nl-2026.yaml
     """
     from natrisk.services.edition import open_edition
+    from natrisk.services.stacking import variant_warnings
 
     with edges():
         ed = open_edition(file)
+        for w in variant_warnings(ed.table, ed.book):
+            err.print(f"[yellow]warning[/]: {file}: {w}")
         err.print(
             f"[green]valid[/]: {file} — {len(ed.book.scenarios)} scenarios on {ed.framework.id}"
         )

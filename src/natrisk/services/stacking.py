@@ -376,13 +376,7 @@ def _variants(
         ]
         pool = [r for r in rows if r["dominant_risk"]] or rows
         top = max(pool, key=lambda r: float(r["score"])) if pool else None
-        for (v1, s1), (v2, s2) in zip(members, members[1:], strict=False):
-            lo, hi = direct_cls[s1], direct_cls[s2]
-            if np.all(lo >= hi) and np.any(lo > hi):
-                warnings.append(
-                    f"risk {risk.id}: variant {v1.scenario} (lower intensity) is at least as bad "
-                    f"as {v2.scenario} on every criterion and worse on some; check the order"
-                )
+        warnings += _order_warnings(risk.id, [(v.scenario, s) for v, s in members], direct_cls)
         out.append(
             {
                 "id": risk.id,
@@ -392,6 +386,36 @@ def _variants(
             }
         )
     return out, warnings
+
+
+def _order_warnings(
+    risk: str, members: list[tuple[str, int]], direct_cls: NDArray[np.int64]
+) -> list[str]:
+    """A variant of lower intensity that is worse than the next one up: a warning, not an error."""
+    out = []
+    for (v1, s1), (v2, s2) in zip(members, members[1:], strict=False):
+        lo, hi = direct_cls[s1], direct_cls[s2]
+        if np.all(lo >= hi) and np.any(lo > hi):
+            out.append(
+                f"risk {risk}: variant {v1} (lower intensity) is at least as bad "
+                f"as {v2} on every criterion and worse on some; check the order"
+            )
+    return out
+
+
+def variant_warnings(table: ScoreTable, book: Workbook) -> list[str]:
+    """The order warnings of a workbook's variants, without running the cascades."""
+    stacking = stacking_of(book)
+    if not stacking.risks:
+        return []
+    index = {sc.id: i for i, sc in enumerate(table.scenarios)}
+    n = len(index)
+    direct = mc.combine(impacts_of(table, stacking), np.arange(n), np.arange(n), n)
+    out: list[str] = []
+    for risk in stacking.risks:
+        members = [(v.scenario, index[v.scenario]) for v in risk.variants if v.scenario in index]
+        out += _order_warnings(risk.id, members, direct)
+    return out
 
 
 def _compounds(
@@ -455,15 +479,20 @@ def _compound(
 # ---------------------------------------------------------------- the regional roll-up
 
 
-def check_regional_framework(national: Framework, regional: Framework, base: Path | None) -> None:
-    """A regional framework may add criteria but must not change a national one."""
+def check_regional_framework(
+    national: Framework, regional: Framework, base: Path | None, ref: str | None = None
+) -> None:
+    """A regional framework may add criteria but must not change a national one; ``ref`` is
+    the edition's framework reference (a file is then named, with the criterion's line)."""
     if regional.id == national.id:
         return
     from natrisk.io.workbook import read_raw
     from natrisk.services.frameworks import bundled_path, framework_file
 
     problems = []
-    path = bundled_path(regional.id) or framework_file(regional.id, base)
+    path = (framework_file(ref, base) if ref else None) or (
+        bundled_path(regional.id) or framework_file(regional.id, base)
+    )
     where: dict[tuple[Any, ...], str] = {}
     if path is not None:
         try:
@@ -480,12 +509,17 @@ def check_regional_framework(national: Framework, regional: Framework, base: Pat
             for f in ("interest", "type", "unit", "thresholds", "axes", "matrix")
             if getattr(mine, f) != getattr(crit, f)
         ]
-        if mine.name.en.strip().lower() != crit.name.en.strip().lower():
+        if any(
+            (getattr(mine.name, lang) or "").strip().lower()
+            != (getattr(crit.name, lang) or "").strip().lower()
+            for lang in ("en", "nl")
+        ):
             changed.insert(0, "name")
         if changed:
             msg = (
                 f"redefines national criterion {crit.id} of {national.id} ({', '.join(changed)} "
-                "differ); a regional framework may add criteria but not change a national one"
+                f"{'differs' if len(changed) == 1 else 'differ'}); a regional framework may add "
+                "criteria but not change a national one"
             )
             problems.append(
                 Problem(name, where.get(("criteria", i), ""), f"criteria.{crit.id}", msg)
@@ -723,7 +757,9 @@ def open_regional(path: Path, national: Assessment) -> RegionalEdition:
     from natrisk.services.edition import open_edition
 
     ed = open_edition(path)
-    check_regional_framework(national.table.framework, ed.framework, Path(path).parent)
+    check_regional_framework(
+        national.table.framework, ed.framework, Path(path).parent, ed.book.edition.framework
+    )
     settings = resolve_settings(ed.framework, national.settings.method)
     where = read_raw(Path(path))[1]
     return RegionalEdition(str(path), ed.book, assess(ed.table, ed.book, settings), where)
