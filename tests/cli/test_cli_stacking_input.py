@@ -50,7 +50,10 @@ def test_a_regional_framework_may_not_redefine_a_national_criterion(
     run = natrisk("rollup", EXAMPLE, region)
     assert run.returncode == 2, run.stdout + run.stderr
     text = " ".join(run.stderr.split())
-    assert f"nl-2023-regional.yaml: line {line}: criteria.2.1: redefines national criterion 2.1" in text
+    assert (
+        f"nl-2023-regional.yaml: line {line}: criteria.2.1: redefines national criterion 2.1"
+        in text
+    )
     assert what in text
     assert "Roll-up" not in run.stdout
 
