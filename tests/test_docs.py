@@ -71,6 +71,21 @@ def test_schema_rejects_what_the_engine_rejects():
     assert list(validator.iter_errors(bad))
 
 
+def test_schema_describes_the_stacking_sections():
+    validator = jsonschema.Draft202012Validator(workbook_schema())
+    data = yaml.load(
+        (ROOT / "examples" / "nl-2026.yaml").read_text(encoding="utf-8"), Loader=YamlLoader
+    )
+    assert data["links"] and data["risks"] and data["compounds"]
+    for bad in (1.5, -0.1, "20-60%", True):
+        wrong = {**data, "links": [{**data["links"][0], "probability": bad}]}
+        assert list(validator.iter_errors(wrong)), bad
+    assert list(validator.iter_errors({**data, "links": [{"from": "a"}]}))
+    assert list(validator.iter_errors({**data, "compounds": [{"id": "c", "title": "C"}]}))
+    region = {"id": "r", "name": "R", "mapping": [{"scenario": "a", "national": "b", "x": 1}]}
+    assert list(validator.iter_errors({**data, "region": region}))
+
+
 def test_dutch_catalogue_is_complete():
     with (ROOT / "src/natrisk/locale/nl/LC_MESSAGES/natrisk.po").open("rb") as fh:
         catalog = read_po(fh, locale="nl")

@@ -9,7 +9,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from natrisk.domain.edition import FORMAT, Workbook
+from natrisk.domain.stacking import PROBABILITY_CLASSES, Compound, Link, Region, Risk
 
 _NUMBER = {"type": "number"}
 _RANGE = {
@@ -96,8 +99,35 @@ def workbook_schema() -> dict[str, Any]:
         ],
     }
     defs.pop("Range", None)
+    _stacking_sections(schema)
     schema["properties"]["format"] = {"const": FORMAT, "default": FORMAT}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://natrisk.example/schema/workbook-1.json"
     schema["title"] = "natrisk workbook (one edition of a risk picture)"
     return schema
+
+
+_SECTIONS: dict[str, tuple[Any, str]] = {
+    "risks": (list[Risk], "Risks drawn as their intensity variants, lowest intensity first."),
+    "links": (list[Link], "Cascade links: scenario 'from' can cause scenario 'to'."),
+    "compounds": (list[Compound], "Compound scenarios: scenarios that strike together."),
+    "region": (Region, "A regional edition's mapping onto national scenarios or risks."),
+}
+
+
+def _stacking_sections(schema: dict[str, Any]) -> None:
+    """The top-level sections on how threats combine (docs/method.md §10)."""
+    for key, (kind, text) in _SECTIONS.items():
+        part = TypeAdapter(kind).json_schema(by_alias=True, ref_template="#/$defs/{model}")
+        schema["$defs"].update(part.pop("$defs", {}))
+        schema["properties"][key] = {**part, "description": text}
+    schema["$defs"]["Link"]["properties"]["probability"] = {
+        "description": (
+            "The conditional probability that 'from' sets off 'to': a number between 0 and 1, "
+            "or a class of the Belgian national risk assessment's scale."
+        ),
+        "anyOf": [
+            {"type": "number", "minimum": 0, "maximum": 1},
+            {"enum": list(PROBABILITY_CLASSES)},
+        ],
+    }
