@@ -587,6 +587,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("POST", "/api/logout"): Route(EVERYONE),
     ("GET", "/api/me"): Route(EVERYONE),
+    ("GET", "/api/search"): Route(EVERYONE, query={"q": "flood"}),
     ("GET", "/api/sessions"): Route(EVERYONE),
     # one's own session only: another user's id is 'not found', so a valid call needs the
     # caller's own session id (tests that end sessions make their own)

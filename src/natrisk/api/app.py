@@ -93,6 +93,7 @@ def create_app(db: Database | None = None) -> FastAPI:
         routes_editions,
         routes_frameworks,
         routes_plans,
+        routes_search,
         routes_stacking,
         routes_writing,
     )
@@ -102,6 +103,7 @@ def create_app(db: Database | None = None) -> FastAPI:
         pages,
         plan_pages,
         stacking_pages,
+        start_pages,
         writing_pages,
     )
     from natrisk.web.render import error_page
@@ -193,8 +195,10 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(routes_stacking.router)
     app.include_router(routes_plans.router)
     app.include_router(routes_frameworks.router)
+    app.include_router(routes_search.router)
     app.include_router(writing_pages.router)  # first: /editions/new is not an edition id
     app.include_router(admin_pages.router)
+    app.include_router(start_pages.router)  # before pages: "/" is the start page
     app.include_router(pages.router)
     app.include_router(plan_pages.router)
     app.include_router(stacking_pages.router)

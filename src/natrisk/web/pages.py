@@ -33,12 +33,6 @@ HEAT_ROWS = 100  # rows of the heat map on the page (the highest ranked); the re
 Csrf = Depends(check_csrf)
 
 
-@router.get("/")
-def home() -> RedirectResponse:
-    """The start page is the list of editions."""
-    return RedirectResponse("/editions", status_code=303)
-
-
 LOGIN_COOKIE = "natrisk_login"
 
 
@@ -46,7 +40,7 @@ LOGIN_COOKIE = "natrisk_login"
 def login_form(
     request: Request,
     db: Annotated[Database, Depends(database)],
-    next: str = "/editions",
+    next: str = "/",
     expired: int = 0,
 ) -> Response:
     """The sign-in form, with a CSRF token bound to a fresh cookie of this browser."""
@@ -75,7 +69,7 @@ async def login(request: Request, db: Annotated[Database, Depends(database)]) ->
     form = await request.form()
     username = text_field(form.get("username"), "username", 100)
     password = form.get("password") if isinstance(form.get("password"), str) else ""
-    target = _safe_next(str(form.get("next") or "/editions"))
+    target = _safe_next(str(form.get("next") or "/"))
     nonce = request.cookies.get(LOGIN_COOKIE) or ""
     sent = form.get("csrf_token")
     with db.session(write=False) as s:
