@@ -713,3 +713,19 @@ def test_start_the_next_cycle_from_the_plan_page(admin: Page, console: Console) 
     plans = page.request.get(f"/api/editions/{copied}/plans").json()
     assert [p["id"] for p in plans] == [new_id]
     console.assert_clean(allowed=r"status of 409")
+
+
+def test_a_first_start_rolls_the_regional_profiles_up(admin: Page, console: Console) -> None:
+    """The bootstrap also imports the three illustrative regional profiles (issue 12): the
+    regions page of the example shows them rolled up, with the heat map drawn."""
+    admin.goto(f"/editions/{EDITION}/regions")
+    regions = admin.locator("main").get_by_role("link", name=re.compile("Rijnmond|Utrecht|Zeeland"))
+    expect(regions).to_have_count(3)
+    expect(admin.locator("main svg").first).to_be_visible()
+    rolled = admin.request.get(f"/api/editions/{EDITION}/rollup").json()
+    assert {r["region"] for row in rolled["rows"] for r in row["regions"]} >= {
+        "rijnmond",
+        "utrecht",
+        "zeeland",
+    }, rolled
+    console.assert_clean()

@@ -19,6 +19,7 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 EXAMPLE = EXAMPLES / "nl-2026.yaml"
 BASELINE = EXAMPLES / "nl-2023.yaml"  # the picture the example strategy started from
 PLAN = EXAMPLES / "nl-plan-2026.yaml"
+REGIONS = EXAMPLES / "regions"  # illustrative regional profiles that roll up into the example
 
 
 def bootstrap(db: Database) -> str | None:
@@ -45,12 +46,19 @@ def bootstrap(db: Database) -> str | None:
             actor = Actor.of(user)
             if BASELINE.exists():
                 import_workbook(s, BASELINE, load_workbook(BASELINE), actor, "bundled example")
+            regions = sorted(REGIONS.glob("*.yaml")) if REGIONS.is_dir() else []
+            for path in regions:
+                import_workbook(s, path, load_workbook(path), actor, "bundled example")
             if PLAN.exists():
                 from natrisk.io.plan import load_plan
                 from natrisk.services.plan_store import import_plan
 
                 plan = import_plan(s, actor, edition.id, load_plan(PLAN))
                 imported += f" with its plan {plan.id}"
+            if regions:
+                imported += (
+                    f", and {len(regions)} illustrative regional profiles that roll up into it"
+                )
     return (
         f"first start: created administrator 'admin' with password {password!r}{imported}. "
         "Change it, or create your own accounts with: natrisk users add"
