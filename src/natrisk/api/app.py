@@ -91,6 +91,7 @@ def create_app(db: Database | None = None) -> FastAPI:
         routes_admin,
         routes_analysis,
         routes_editions,
+        routes_foresight,
         routes_frameworks,
         routes_plans,
         routes_search,
@@ -100,6 +101,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     from natrisk.web import (
         account_pages,
         admin_pages,
+        foresight_pages,
         pages,
         plan_pages,
         stacking_pages,
@@ -194,6 +196,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(routes_analysis.router)
     app.include_router(routes_stacking.router)
     app.include_router(routes_plans.router)
+    app.include_router(routes_foresight.router)
     app.include_router(routes_frameworks.router)
     app.include_router(routes_search.router)
     app.include_router(writing_pages.router)  # first: /editions/new is not an edition id
@@ -201,6 +204,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(start_pages.router)  # before pages: "/" is the start page
     app.include_router(pages.router)
     app.include_router(plan_pages.router)
+    app.include_router(foresight_pages.router)
     app.include_router(stacking_pages.router)
     app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -8,6 +8,7 @@ share and ``app`` the command tree.
 from natrisk.cli import (  # noqa: F401  (they register commands)
     assess,
     follow,
+    foresight,
     plan,
     shared,
     stacking,  # noqa: F401

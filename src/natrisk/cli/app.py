@@ -32,6 +32,16 @@ follow_app = typer.Typer(
     help="Follow-up: measures, progress, target risk, calendar, progress report.",
     no_args_is_help=True,
 )
+trends_app = typer.Typer(
+    help="Strategic foresight: trends, the trend analysis against a baseline, the report.",
+    no_args_is_help=True,
+)
+deepdive_app = typer.Typer(
+    help="Thematic deep-dives: a study of one theme, its signals, trends and scenarios.",
+    no_args_is_help=True,
+)
+app.add_typer(trends_app, name="trends")
+app.add_typer(deepdive_app, name="deepdive")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")

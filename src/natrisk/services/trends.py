@@ -489,6 +489,12 @@ def analysis_of(
     ts = set_view(session, stored, actor.clearance)
     base = baseline_of(session, actor, stored, ts, baseline)
     base_ts = set_view(session, base, actor.clearance) if base is not None else None
+    if base_ts is not None:
+        # a trend hidden in the current set is not 'dropped' either: it is not there at all
+        every = session.scalars(select(TrendRecord.slug).where(TrendRecord.set_id == set_id))
+        hidden = set(every) - {t.id for t in ts.trends}
+        kept = [t for t in base_ts.trends if t.id not in hidden]
+        base_ts = base_ts.model_copy(update={"trends": kept})
     picture = picture_in_db(session, actor, stored.edition, ts)
     return analyse(ts, base_ts, picture), picture
 
