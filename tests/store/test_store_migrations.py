@@ -31,7 +31,7 @@ TABLES = {
     "comments",
     "audit_log",
     "audit_head",
-    "sensitivity_runs",
+    "jobs",
     "login_attempts",
     "sign_in_limits",
     "plans",

@@ -1,26 +1,27 @@
-"""Assessment results, the risk diagram, sensitivity runs, reports and the audit check."""
+"""Sensitivity runs, reports and the audit check (the assessment and diagram: routes_picture)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Response
 
-from natrisk.api.deps import ActorDep, Id, SessionDep, database
+from natrisk.api import routes_runs
+from natrisk.api.deps import ActorDep, Id, SessionDep
 from natrisk.errors import InputError
 from natrisk.security import level_name
-from natrisk.services import audit, runs
+from natrisk.services import audit
 from natrisk.services.access import Forbidden, edition_for
-from natrisk.services.analysis import assessment_for, assessment_json
+from natrisk.services.analysis import assessment_for
 from natrisk.services.assessment import Assessment
-from natrisk.services.sensitivity import RUN_SAMPLES, check_request_samples
+from natrisk.services.sensitivity import check_request_samples
 from natrisk.services.workspace import highest_classification
-from natrisk.store.database import Database, end_transaction
+from natrisk.store.database import end_transaction
 from natrisk.store.models import User
 
 router = APIRouter(prefix="/api", tags=["analysis"])
+router.include_router(routes_runs.router)  # runs: sensitivity, cascades and reports, by workers
 MEDIA = {
     "svg": "image/svg+xml",
     "png": "image/png",
@@ -30,82 +31,8 @@ MEDIA = {
 }
 
 
-class RunRequest(BaseModel):
-    samples: int = Field(default=10000, ge=1, le=RUN_SAMPLES)
-    seed: int = Field(default=0, ge=0, le=2**32 - 1)
-    method: str = Field(default="weighted-sum", pattern="^(weighted-sum|medal|evamix)$")
-    profile: str | None = Field(default=None, max_length=100)
-    weight_mode: str = Field(default="around", pattern="^(fixed|around|across)$")
-
-
 def _assessment(s: Any, actor: Any, edition_id: Id, method: str, profile: str | None) -> Assessment:
     return assessment_for(s, actor, edition_id, method, profile)
-
-
-@router.get(
-    "/editions/{edition_id}/assessment",
-    responses={
-        200: {
-            "content": {"application/json": {}},
-            "description": "The assessment (see natrisk assess --json)",
-        }
-    },
-)
-def assessment(
-    edition_id: Id,
-    actor: ActorDep,
-    s: SessionDep,
-    method: str = "weighted-sum",
-    profile: str | None = None,
-) -> Response:
-    """The engine's result on the scenarios you may see, for one method and profile."""
-    body = assessment_json(s, actor, edition_id, method, profile)
-    return Response(body, media_type="application/json")
-
-
-@router.get("/editions/{edition_id}/diagram.{fmt}")
-def diagram(
-    edition_id: Id,
-    fmt: str,
-    actor: ActorDep,
-    s: SessionDep,
-    method: str = "weighted-sum",
-    profile: str | None = None,
-    lang: str = "en",
-) -> Response:
-    """The risk diagram as SVG, PNG or its Vega-Lite JSON specification."""
-    import json
-
-    from natrisk.report.diagram import diagram_spec, render
-
-    if fmt not in ("svg", "png", "json"):
-        raise InputError("the diagram comes as .svg, .png or .json")
-    a = _assessment(s, actor, edition_id, method, profile)
-    end_transaction(s)  # drawing needs no database: hold no snapshot or connection meanwhile
-    spec = diagram_spec(a, None, lang)
-    body = json.dumps(spec).encode() if fmt == "json" else render(spec, fmt)
-    return Response(body, media_type=MEDIA[fmt])
-
-
-@router.post("/editions/{edition_id}/sensitivity", status_code=202)
-def start_run(
-    edition_id: Id,
-    body: RunRequest,
-    actor: ActorDep,
-    s: SessionDep,
-    db: Annotated[Database, Depends(database)],
-) -> dict[str, Any]:
-    """Start a sensitivity run in the background; poll GET /api/runs/{id} for progress."""
-    run = runs.start(db, s, actor, edition_id, body.model_dump())
-    s.commit()
-    runs.launch(db, run.id)
-    return {"id": run.id, "status": run.status}
-
-
-@router.get("/runs/{run_id}")
-def get_run(run_id: Id, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
-    """A sensitivity run: status, progress (0..1), and its stored result when done."""
-    return runs.get(s, actor, run_id)
 
 
 @router.get("/editions/{edition_id}/report.{fmt}")

@@ -12,6 +12,7 @@ from natrisk.cli import (  # noqa: F401  (they register commands)
     plan,
     shared,
     stacking,  # noqa: F401
+    worker,  # noqa: F401
 )
 from natrisk.cli.app import app
 

@@ -5,14 +5,17 @@ quantity ranges log-uniformly through the class bounds) and a weight vector (fix
 Dirichlet draw around a profile, or a profile drawn from several), then aggregates and
 ranks. Draws are processed in chunks whose results are folded into fixed-size histograms,
 so memory does not grow with the number of samples. Chunks have their own random streams
-spawned from one seed, so results do not depend on the number of worker threads.
+spawned from one seed (chunk i always draws from spawn i), and are grouped in blocks of
+BLOCK chunks folded in chunk order; blocks are folded in block order. Where the blocks run
+(threads here, or the workers of a cluster through ``mapper``) cannot change a result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +29,10 @@ RANK_BINS = 1000  # rank histograms stay S x 1000 at most: memory linear in scen
 # cells (samples x scenarios x criteria) of one chunk: at 1,000 samples up to 16,000 cells a
 # sample, fewer samples a chunk beyond, so a chunk's arrays stay near 130 MB whatever S is
 CELL_BUDGET = 16_000_000
+BLOCK = 8  # chunks per unit of work handed to a thread or a cluster worker (at most)
+
+# runs ``fn`` on every item and yields the results in the items' order (``map`` of a pool)
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
 
 
 @dataclass(frozen=True)
@@ -120,8 +127,13 @@ def run_monte_carlo(
     chunk_size: int = 1000,
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
+    mapper: Mapper | None = None,
 ) -> SensitivityResult:
-    """Sample ``n_samples`` draws of classes and weights and fold them into rank statistics."""
+    """Sample ``n_samples`` draws of classes and weights and fold them into rank statistics.
+
+    Blocks run on ``workers`` threads, or through ``mapper`` (a cluster's map) when given;
+    a seed gives the same result either way. ``progress`` may raise to stop the run.
+    """
     if n_samples < 1:
         raise OptionError("the number of samples must be at least 1")
     if dist.ndim != 3 or not np.allclose(dist.sum(axis=-1), 1.0):
@@ -135,8 +147,7 @@ def run_monte_carlo(
     sizes = [min(chunk_size, n_samples - i) for i in range(0, n_samples, chunk_size)]
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
 
-    def chunk(job: tuple[np.random.SeedSequence, int]) -> tuple[NDArray, ...]:
-        seq, n = job
+    def chunk(seq: np.random.SeedSequence, n: int) -> tuple[NDArray, ...]:
         rng = np.random.default_rng(seq)
         draws = rng.integers(0, RESOLUTION, (n, n_scen, n_crit), dtype=np.uint16)
         result = method(sample_classes(low, thresholds, draws), weights.draw(rng, n))
@@ -153,24 +164,37 @@ def run_monte_carlo(
             (result.ranks <= top_n).sum(axis=0),
         )
 
+    def block(first: int) -> tuple[NDArray, ...]:
+        total = chunk(seeds[first], sizes[first])
+        for i in range(first + 1, min(first + per_block, len(sizes))):
+            for acc, part in zip(total, chunk(seeds[i], sizes[i]), strict=True):
+                acc += part  # in chunk order, so the sums are the same wherever a block runs
+        return total
+
+    # small runs report progress every chunk; the block size follows the chunk count only
+    per_block = min(BLOCK, max(1, len(sizes) // 16))
+    starts = list(range(0, len(sizes), per_block))
     rank_hist = np.zeros(n_scen * n_bins, dtype=np.int64)
     score_hist = np.zeros(n_scen * SCORE_BINS, dtype=np.int64)
     score_sum = np.zeros(n_scen)
     rank_sum = np.zeros(n_scen)
     top_count = np.zeros(n_scen, dtype=np.int64)
     done = 0
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for (r, s, t, rs, tc), n in zip(
-            pool.map(chunk, zip(seeds, sizes, strict=True)), sizes, strict=True
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        for (r, s, t, rs, tc), first in zip(
+            (mapper or pool.map)(block, starts), starts, strict=True
         ):
             rank_hist += r
             score_hist += s
             score_sum += t
             rank_sum += rs
             top_count += tc
-            done += n
+            done += sum(sizes[first : first + per_block])
             if progress is not None:
                 progress(done, n_samples)
+    finally:  # a stopped run (progress raised) does not wait for the blocks not yet begun
+        pool.shutdown(wait=True, cancel_futures=True)
     return SensitivityResult(
         n_samples=n_samples,
         seed=seed,

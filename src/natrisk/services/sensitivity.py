@@ -16,7 +16,7 @@ import numpy as np
 from natrisk.errors import InputError
 from natrisk.method.aggregation import METHODS, make_method
 from natrisk.method.ranking import kendall_tau
-from natrisk.method.uncertainty import SensitivityResult, WeightSampler, run_monte_carlo
+from natrisk.method.uncertainty import Mapper, SensitivityResult, WeightSampler, run_monte_carlo
 from natrisk.services.assessment import Settings, class_value_array
 from natrisk.services.scoring import ScoreTable
 
@@ -88,15 +88,21 @@ def run_sensitivity(
     concentration: float = 50.0,
     top_n: int = 10,
     progress: Callable[[int, int], None] | None = None,
+    mapper: Mapper | None = None,
 ) -> Sensitivity:
-    """Propagate score ranges and weight uncertainty; compare methods and profiles."""
+    """Propagate score ranges and weight uncertainty; compare methods and profiles.
+
+    The samples run on threads, or on a Dask cluster through ``mapper``, with the same result.
+    """
     fw = table.framework
     k = len(table.class_ids) - 1
     method = make_method(settings.method, k, class_value_array(fw, settings))
     base = np.array([settings.weights[c] for c in table.criteria])
     profiles = np.array([[w[c] for c in table.criteria] for w in _profiles(table)])
     sampler = WeightSampler(weight_mode, base, profiles, concentration)
-    mc = run_monte_carlo(table.dist, method, sampler, samples, seed, top_n, progress=progress)
+    mc = run_monte_carlo(
+        table.dist, method, sampler, samples, seed, top_n, progress=progress, mapper=mapper
+    )
     return Sensitivity(table, settings, weight_mode, mc, rank_agreement(table, settings))
 
 

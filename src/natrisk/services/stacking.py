@@ -10,6 +10,7 @@ their number is told.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from natrisk.method import cascades as mc
 from natrisk.method import likelihood as lik
 from natrisk.method.rollup import rollup_classes
 from natrisk.method.scale import class_position
+from natrisk.services import cluster
 from natrisk.services.assessment import (
     Assessment,
     Settings,
@@ -39,6 +41,7 @@ from natrisk.services.assessment import (
     read_total,
     resolve_settings,
 )
+from natrisk.services.cluster import DaskMapper
 from natrisk.services.scoring import ScoreTable
 
 FOUND_COMPOUNDS = 3
@@ -206,8 +209,11 @@ def analyse(
     lang: str = "en",
     workers: int = 2,
     hidden_links: int = 0,
+    mapper: DaskMapper | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Stacked:
-    """Variants, cascades and compounds of an assessed edition (only what it holds)."""
+    """Variants, cascades and compounds of an assessed edition (only what it holds); the
+    samples run on threads, or on a Dask cluster through ``mapper``, with the same result."""
     table, fw, settings = a.table, a.table.framework, a.settings
     ids = [s.id for s in table.scenarios]
     stacking, dropped = visible_stacking(stacking_of(a.book), set(ids))
@@ -225,7 +231,14 @@ def analyse(
     direct = mc.scores(ctab, direct_cls, roots if ctab.shape[0] > 1 else np.zeros(n, np.int64))
     upper = float(ctab.max(axis=2).sum(axis=1).max())
     lower = float(ctab.min(axis=2).sum(axis=1).min())
-    tally = mc.propagate(graph, imp, ctab, roots, samples, seed, (lower, upper), workers=workers)
+    bounds = (lower, upper)
+    tally = (
+        mc.propagate(
+            graph, imp, ctab, roots, samples, seed, bounds, workers=workers, progress=progress
+        )
+        if mapper is None
+        else cluster.propagate(mapper, graph, imp, ctab, roots, samples, seed, bounds, progress)
+    )
     share = tally.fired / tally.n_samples  # q[r, b]
     p_direct = np.array([probability_of(fw, s.likelihood) for s in table.scenarios])
     p_induced = mc.induced_probability(p_direct, share)

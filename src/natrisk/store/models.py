@@ -17,6 +17,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -231,18 +232,29 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class SensitivityRun(Base):
-    __tablename__ = "sensitivity_runs"
+class Job(Base):
+    """A piece of background work: a sensitivity or cascade run, a report, an import."""
+
+    __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"))
-    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    clearance: Mapped[int] = mapped_column(Integer)  # the view the run was computed on
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    kind: Mapped[str] = mapped_column(String(30))
+    edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id"), nullable=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    clearance: Mapped[int] = mapped_column(Integer)  # the view the job works on
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # e.g. a file
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    output: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # e.g. a PDF
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class LoginAttempt(Base):

@@ -22,11 +22,13 @@ from natrisk.services.access import Actor, edition_for, scenario_for, visible_ed
 from natrisk.services.analysis import assessment_for
 from natrisk.services.framework_store import upload_problems
 from natrisk.store.database import Database
-from natrisk.store.models import SensitivityRun, User
+from natrisk.store.models import User
+from natrisk.web import run_pages
 from natrisk.web.render import language, page
 from natrisk.web.session import PageActor, PageSession, check_csrf, text_field
 
 router = APIRouter(include_in_schema=False)
+router.include_router(run_pages.router)  # the run fragment, cancel and retry
 _DRAWN: dict[tuple[Any, ...], dict[str, Any]] = {}
 _DRAWN_LOCK = threading.Lock()
 HEAT_ROWS = 100  # rows of the heat map on the page (the highest ranked); the rest on request
@@ -507,7 +509,6 @@ async def start_sensitivity(
     edition_id: Id,
     actor: PageActor,
     s: PageSession,
-    db: Annotated[Database, Depends(database)],
 ) -> Response:
     """Queue a run; the page polls its progress."""
     form = await request.form()
@@ -527,18 +528,9 @@ async def start_sensitivity(
     }
     if params["weight_mode"] not in ("fixed", "around", "across"):
         raise InputError("unknown weight mode")
-    run = runs.start(db, s, actor, edition_id, params)
-    s.commit()
-    runs.launch(db, run.id)
+    run = runs.start(s, actor, edition_id, params)
+    s.commit()  # a worker picks it up from here
     return RedirectResponse(f"/editions/{edition_id}/sensitivity?run={run.id}", status_code=303)
-
-
-@router.get("/runs/{run_id}")
-def run_fragment(request: Request, run_id: Id, actor: PageActor, s: PageSession) -> Response:
-    """A run's progress or result (polled by the sensitivity page)."""
-    state = runs.get(s, actor, run_id)
-    rec = s.get(SensitivityRun, run_id)
-    return page(request, "_run.html", run=state, edition_id=rec.edition_id if rec else 0)
 
 
 @router.get("/editions/{edition_id}/diff")
