@@ -47,6 +47,8 @@ demo: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/natrisk follow calendar $(PLAN) --edition examples/nl-2026.yaml --open
 	$(BIN)/natrisk follow report $(PLAN) --edition examples/nl-2026.yaml --baseline examples/nl-2023.yaml --out out/review
 	$(BIN)/natrisk follow report $(PLAN) --edition examples/nl-2026.yaml --baseline examples/nl-2023.yaml --out out/nl/review --lang nl
+	$(BIN)/natrisk trends report examples/trends-2026.yaml --baseline examples/trends-2023.yaml --edition examples/nl-2026.yaml --plan $(PLAN) --out out/foresight
+	$(BIN)/natrisk trends report examples/trends-2026.yaml --baseline examples/trends-2023.yaml --edition examples/nl-2026.yaml --plan $(PLAN) --out out/nl/foresight --lang nl
 	@echo "The risk picture is in out/ (English) and out/nl/ (Dutch): risk-picture-*.pdf, risk-diagram.svg/png, results.json/csv"
 	@echo "Cascades and stacking (arrows, butterflies, variants, compounds, the regional roll-up): the chapter of out/en/ and out/nl/risk-picture-*.pdf, with cascades.json and rollup.json"
 	@echo "The progress report (midterm-review form) is in out/review/ and out/nl/review/: review.pdf, review.html"
