@@ -11,6 +11,7 @@ from rich.table import Table
 from natrisk.cli.app import app, frameworks_app
 from natrisk.cli.common import (
     ClassValuesOpt,
+    DaskOpt,
     DominantOpt,
     FileArg,
     Format,
@@ -131,20 +132,33 @@ def sensitivity(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON on standard output.")
     ] = False,
+    dask: DaskOpt = None,
 ) -> None:
     """Propagate score ranges and weight uncertainty to each scenario's rank.
 
     Example: natrisk sensitivity examples/nl-2026.yaml --samples 20000 --seed 7 --json
     """
+    from natrisk.services import cluster
     from natrisk.services.edition import open_edition
     from natrisk.services.sensitivity import run_sensitivity
 
     with edges():
         ed = open_edition(file)
         settings = settings_of(ed, method, profile, None, None)
-        with progress_bar("sampling", True) as progress:
+        with (
+            cluster.mapper(cluster.scheduler(dask)) as mapper,
+            progress_bar("sampling", True) as progress,
+        ):
             s = run_sensitivity(
-                ed.table, settings, samples, seed, weight_mode.value, concentration, top, progress
+                ed.table,
+                settings,
+                samples,
+                seed,
+                weight_mode.value,
+                concentration,
+                top,
+                progress,
+                mapper=mapper,
             )
         data = s.to_json()
         if as_json:

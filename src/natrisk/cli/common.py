@@ -83,6 +83,15 @@ DominantOpt = Annotated[
 UserOpt = Annotated[
     str, typer.Option("--user", help="Act as this user (their organisation, role and clearance).")
 ]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        envvar="NATRISK_DASK_SCHEDULER",
+        help="Run the Monte Carlo samples on a Dask cluster: tcp://host:8786, or local "
+        "(worker processes on this machine). Same seed, same result.",
+    ),
+]
 DatabaseOpt = Annotated[
     str | None,
     typer.Option(

@@ -9,7 +9,17 @@ import typer
 from rich.table import Table
 
 from natrisk.cli.app import app
-from natrisk.cli.common import FileArg, Method, MethodOpt, ProfileOpt, edges, err, out, print_json
+from natrisk.cli.common import (
+    DaskOpt,
+    FileArg,
+    Method,
+    MethodOpt,
+    ProfileOpt,
+    edges,
+    err,
+    out,
+    print_json,
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
@@ -25,11 +35,13 @@ def cascades(
         str | None, typer.Option(help="Show one scenario's causes and effects.")
     ] = None,
     as_json: JsonOpt = False,
+    dask: DaskOpt = None,
 ) -> None:
     """Cascades, intensity variants and compound scenarios of an edition.
 
     Example: natrisk cascades examples/nl-2026.yaml --scenario national-power-blackout
     """
+    from natrisk.services import cluster
     from natrisk.services.assessment import assess
     from natrisk.services.edition import open_edition
     from natrisk.services.stacking import analyse
@@ -37,7 +49,8 @@ def cascades(
     with edges():
         ed = open_edition(file)
         settings = _settings(ed, method, profile)
-        result = analyse(assess(ed.table, ed.book, settings), samples, seed)
+        with cluster.mapper(cluster.scheduler(dask)) as mapper:
+            result = analyse(assess(ed.table, ed.book, settings), samples, seed, mapper=mapper)
         for w in result.warnings:
             err.print(f"[yellow]warning[/]: {w}")
         if as_json:

@@ -12,16 +12,8 @@ from typing import Annotated
 import typer
 
 from natrisk.cli.app import app
-from natrisk.cli.common import DatabaseOpt, edges, err
+from natrisk.cli.common import DaskOpt, DatabaseOpt, edges, err
 
-DaskOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--dask",
-        envvar="NATRISK_DASK_SCHEDULER",
-        help="Run the Monte Carlo samples on a Dask cluster: tcp://host:8786, or local.",
-    ),
-]
 LeaseOpt = Annotated[
     float,
     typer.Option(
