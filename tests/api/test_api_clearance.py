@@ -111,6 +111,7 @@ def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
         for method in METHODS:
             get(E + "/assessment", {"method": method}, edition_id=eid)
         get(E + "/diagram.{fmt}", edition_id=eid, fmt="json")
+        get(E + "/picture", edition_id=eid)
         for other in ids:
             if other != eid:
                 get(E + "/diff/{other_id}", edition_id=eid, other_id=other)

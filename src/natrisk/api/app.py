@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from natrisk import __version__
@@ -20,6 +21,13 @@ from natrisk.store.database import Database
 
 MAX_BODY = 25 * 1024 * 1024
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+# answers of at least 1 KB are gzipped for clients that take it (PDFs and images are
+# compressed already); level 6 costs a third of level 9's time for nearly the same size
+COMPRESSION: dict[str, Any] = {
+    "minimum_size": 1024,
+    "compresslevel": 6,
+    "exclude_content_types": (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf"),
+}
 
 
 def error_body(
@@ -93,6 +101,7 @@ def create_app(db: Database | None = None) -> FastAPI:
         routes_editions,
         routes_foresight,
         routes_frameworks,
+        routes_picture,
         routes_plans,
         routes_search,
         routes_stacking,
@@ -193,6 +202,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(routes_admin.router)
     app.include_router(routes_writing.router)  # before /{edition_id} routes: /empty is a path
     app.include_router(routes_editions.router)
+    app.include_router(routes_picture.router)
     app.include_router(routes_analysis.router)
     app.include_router(routes_stacking.router)
     app.include_router(routes_plans.router)
@@ -209,6 +219,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(GZipMiddleware, **COMPRESSION)  # large JSON and pages
     app.add_middleware(SecurityHeaders)  # outermost: a 413 of the body limit gets them too
     return app
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, File, UploadFile
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, File, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
+from natrisk.api.conditional import edition_tag, send
 from natrisk.api.deps import ActorDep, Id, SessionDep
 from natrisk.api.versions import IfMatch, sent_version
 from natrisk.errors import InputError, WorkbookError
@@ -151,19 +152,28 @@ def get_edition(edition_id: Id, actor: ActorDep, s: SessionDep) -> dict[str, Any
     return edition_json(e, role, _visible(e, actor))
 
 
-@router.get("/{edition_id}/export")
-def export_edition(edition_id: Id, actor: ActorDep, s: SessionDep, format: str = "json") -> Any:
-    """The edition as a workbook, holding only what your clearance allows."""
-    e, _ = edition_for(s, actor, edition_id)
-    book, notes = workspace.workbook_view(s, e, actor.clearance)
-    data = dump_workbook(book)
-    if format == "yaml":
-        return PlainTextResponse(
-            yaml.safe_dump(data, sort_keys=False, allow_unicode=True), media_type="application/yaml"
-        )
-    if format != "json":
+@router.get(
+    "/{edition_id}/export",
+    responses={304: {"description": "Not modified: the copy named in If-None-Match is current"}},
+)
+def export_edition(
+    edition_id: Id, request: Request, actor: ActorDep, s: SessionDep, format: str = "json"
+) -> Response:
+    """The edition as a workbook, holding only what your clearance allows (with an ETag)."""
+    if format not in ("json", "yaml"):
         raise InputError("format is json or yaml")
-    return data | {"withheld": notes}
+    e, role = edition_for(s, actor, edition_id)
+    tag = edition_tag(s, actor, e, role, "export", format)
+
+    def build() -> bytes:
+        book, notes = workspace.workbook_view(s, e, actor.clearance)
+        data = dump_workbook(book)
+        if format == "yaml":
+            return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode("utf-8")
+        return json.dumps(data | {"withheld": notes}, ensure_ascii=False).encode("utf-8")
+
+    media = "application/yaml" if format == "yaml" else "application/json"
+    return send(request, tag, media, build)
 
 
 @router.post("/{edition_id}/transition")

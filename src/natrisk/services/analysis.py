@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from natrisk.errors import InputError
 from natrisk.method.aggregation import METHODS
 from natrisk.services.access import Actor, edition_for
-from natrisk.services.assessment import Assessment, assess, resolve_settings
+from natrisk.services.assessment import Assessment, assess, impact_bounds, resolve_settings
 from natrisk.services.workspace import cache_scope, framework_of, table_view
 
 _LOCK = threading.Lock()
@@ -96,3 +96,50 @@ def assessment_json(
                 while len(_JSON) > CAPACITY:
                     _JSON.popitem(last=False)
     return hit
+
+
+def picture_json(
+    session: Session,
+    actor: Actor,
+    edition_id: int,
+    method: str = "weighted-sum",
+    profile: str | None = None,
+) -> bytes:
+    """The compact risk picture as JSON bytes: per scenario only what the diagram draws."""
+    result = assessment_for(session, actor, edition_id, method, profile)
+    edition, _ = edition_for(session, actor, edition_id)
+    t = result.table
+    fw = t.framework
+    low, high = impact_bounds(result)
+    ids = t.scenario_ids
+    order = sorted(range(len(ids)), key=lambda s: (int(result.ranks[s]), ids[s]))
+    numbers = {s: place for place, s in enumerate(order, start=1)}
+    mid = result.impact_position
+    rows = [
+        {
+            "id": scen.id,
+            "n": numbers[s],
+            "title": scen.title,
+            "theme": scen.theme,
+            "likelihood": round(float(t.likelihood_pos[s][0]), 4),
+            "impact": round(float(mid[s]), 4),
+            "bars": {
+                "likelihood": [
+                    round(float(t.likelihood_pos[s][1]), 4),
+                    round(float(t.likelihood_pos[s][2]), 4),
+                ],
+                "impact": [round(float(low[s]), 4), round(float(high[s]), 4)],
+            },
+        }
+        for s, scen in enumerate(t.scenarios)
+    ]
+    data = {
+        "edition": edition.id,
+        "version": edition.version,
+        "method": result.settings.method,
+        "profile": result.settings.profile,
+        "likelihood_classes": list(fw.likelihood.ids),
+        "impact_classes": list(fw.impact_classes.ids),
+        "scenarios": rows,
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

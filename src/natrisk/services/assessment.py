@@ -127,6 +127,21 @@ def impact_on_scale(
     return np.asarray(scores, dtype=np.float64)
 
 
+def impact_bounds(result: Assessment) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each scenario's impact on the class scale with every criterion at the low and at the
+    high end of its range (the diagram's bars); Evamix, whose score is relative, has none."""
+    if result.settings.method == "evamix":
+        return result.impact_position, result.impact_position
+    t, settings = result.table, result.settings
+    agg = make_method(
+        settings.method, len(t.class_ids) - 1, class_value_array(t.framework, settings)
+    )
+    weights = np.array([settings.weights[c] for c in t.criteria])
+    low = impact_on_scale(settings, t.framework, agg(t.low, weights).scores)
+    high = impact_on_scale(settings, t.framework, agg(t.high, weights).scores)
+    return np.minimum(low, result.impact_position), np.maximum(high, result.impact_position)
+
+
 def read_total(fw: Framework, position: float, lang: str = "en") -> str:
     """A class-scale position in words: 'serious', or 'serious to very serious'."""
     from natrisk.i18n import translator

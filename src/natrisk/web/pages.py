@@ -207,10 +207,21 @@ def _with_viewer(drawn: dict[str, Any], edition: Any, role: str, all_rows: bool)
 
 @router.get("/editions/{edition_id}")
 def picture(request: Request, edition_id: Id, actor: PageActor, s: PageSession) -> Response:
-    """The risk picture: diagram, heat map, each interest's view, workflow."""
+    """The risk picture: diagram, heat map, each interest's view, workflow (with an ETag)."""
+    from natrisk.api.conditional import not_modified, page_tag, tagged
     from natrisk.services.access import NotFound
     from natrisk.services.plan_store import plans_of
 
+    edition, role = edition_for(s, actor, edition_id)
+    me = _me(s, actor)
+    plans = plans_of(s, actor, edition_id)
+    # what the page shows beside the edition (its version covers the rest): who looks, in
+    # which language, as a fragment or a page, and the plans with their versions
+    seen = (me, language(request), bool(request.headers.get("hx-request")))
+    tag = page_tag(request, s, actor, edition, role, *seen, [(p.id, p.version) for p in plans])
+    unchanged = not_modified(request, tag)
+    if unchanged is not None:
+        return unchanged
     try:
         ctx = _picture(request, s, actor, edition_id)
     except NotFound:
@@ -225,10 +236,10 @@ def picture(request: Request, edition_id: Id, actor: PageActor, s: PageSession) 
             withdrawn=scenarios.withdrawn_of(s, actor, edition),
         )
     if request.headers.get("hx-request"):
-        return page(request, "_picture.html", **ctx)
-    plans = plans_of(s, actor, edition_id)
+        return tagged(page(request, "_picture.html", **ctx), tag)
     withdrawn = scenarios.withdrawn_of(s, actor, ctx["edition"])
-    return page(request, "picture.html", me=_me(s, actor), plans=plans, withdrawn=withdrawn, **ctx)
+    body = page(request, "picture.html", me=me, plans=plans, withdrawn=withdrawn, **ctx)
+    return tagged(body, tag)
 
 
 @router.post("/editions/{edition_id}/transition", dependencies=[Csrf])
