@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -20,6 +21,9 @@ EXAMPLE = EXAMPLES / "nl-2026.yaml"
 BASELINE = EXAMPLES / "nl-2023.yaml"  # the picture the example strategy started from
 PLAN = EXAMPLES / "nl-plan-2026.yaml"
 REGIONS = EXAMPLES / "regions"  # illustrative regional profiles that roll up into the example
+TRENDS = EXAMPLES / "trends-2026.yaml"  # strategic foresight, read against TRENDS_BASELINE
+TRENDS_BASELINE = EXAMPLES / "trends-2023.yaml"
+DEEPDIVE = EXAMPLES / "deepdive-2026.yaml"
 
 
 def bootstrap(db: Database) -> str | None:
@@ -44,8 +48,11 @@ def bootstrap(db: Database) -> str | None:
             )
             imported = f" and imported the bundled example as edition {edition.id}"
             actor = Actor.of(user)
+            baseline = None
             if BASELINE.exists():
-                import_workbook(s, BASELINE, load_workbook(BASELINE), actor, "bundled example")
+                baseline = import_workbook(
+                    s, BASELINE, load_workbook(BASELINE), actor, "bundled example"
+                )
             regions = sorted(REGIONS.glob("*.yaml")) if REGIONS.is_dir() else []
             for path in regions:
                 import_workbook(s, path, load_workbook(path), actor, "bundled example")
@@ -55,6 +62,7 @@ def bootstrap(db: Database) -> str | None:
 
                 plan = import_plan(s, actor, edition.id, load_plan(PLAN))
                 imported += f" with its plan {plan.id}"
+            imported += _foresight(s, actor, edition.id, baseline.id if baseline else None)
             if regions:
                 imported += (
                     f", and {len(regions)} illustrative regional profiles that roll up into it"
@@ -63,3 +71,21 @@ def bootstrap(db: Database) -> str | None:
         f"first start: created administrator 'admin' with password {password!r}{imported}. "
         "Change it, or create your own accounts with: natrisk users add"
     )
+
+
+def _foresight(s: Any, actor: Actor, edition: int, baseline: int | None) -> str:
+    """The example's trends (and their baseline, on the baseline edition) and its deep-dive."""
+    from natrisk.io.deepdive import load_deepdive
+    from natrisk.io.trends import load_trends
+    from natrisk.services.deepdives import import_deepdive
+    from natrisk.services.trends import import_set
+
+    if not TRENDS.exists():
+        return ""
+    if baseline is not None and TRENDS_BASELINE.exists():
+        import_set(s, actor, baseline, load_trends(TRENDS_BASELINE))
+    import_set(s, actor, edition, load_trends(TRENDS))
+    if DEEPDIVE.exists():
+        dd, where = load_deepdive(DEEPDIVE)
+        import_deepdive(s, actor, edition, dd, where, str(DEEPDIVE))
+    return ", its trends and a deep-dive"
