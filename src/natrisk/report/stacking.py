@@ -123,7 +123,7 @@ def cascade_spec(
             ],
             range=["#1f5fa8", "#b3541e", "#6a3d9a"],
         ),
-        legend=alt.Legend(orient="bottom", labelLimit=300),
+        legend=alt.Legend(orient="bottom", columns=1, labelLimit=300),
     )
     tip = [
         alt.Tooltip("title:N", title=_("Scenario")),

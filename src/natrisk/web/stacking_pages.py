@@ -46,6 +46,7 @@ def cascades(request: Request, edition_id: Id, actor: PageActor, s: PageSession)
     data = result.to_json()
     spec = cascade_spec(fw, method, data, lang, link=f"/editions/{edition_id}/cascades/")
     spec["width"] = "container"
+    spec["title"] = spec["title"]["text"]  # the figure's caption explains it, and wraps
     linked = sorted(
         (r for r in data["scenarios"] if moved(r)),
         key=lambda r: (-(r["cascaded_mean"] - r["direct_score"]), r["id"]),
