@@ -1,0 +1,425 @@
+"""Signal files (format natrisk-signals/1): YAML and JSON (canonical), XLSX and CSV (tables).
+
+The table form has one table per part, one row per item; an XLSX workbook holds each table on
+its sheet, a CSV file holds all of them, its first column naming the table::
+
+    File             key | value     format, edition, and text notes (such as 'illustrative')
+    Signals          id, title, description, observed, themes, scenarios, horizon,
+                     classification, organisation, strength, direction, status,
+                     absorbed_into, reason
+    Sources          signal, reference, organisation, date
+    Scans            id, title, start, end, status, adopted_on, adopted_by
+    Interpretations  scan, theme, text
+    Snapshot         scan, signal, title, themes, scenarios, horizon, status, strength,
+                     direction, classification
+    Clusters         id, label, signals
+
+An empty cell means the field is absent; lists (themes, scenarios, signals) are separated by
+';'. Reading gathers every problem, each named by file and line (YAML, JSON, CSV) or sheet and
+row (XLSX), and raises one WorkbookError; nothing is half-read. Writing is lossless: reading a
+written file gives the same signals, scans and clusters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from natrisk.domain.signals import SIGNALS_FORMAT, SignalFile, file_problems
+from natrisk.errors import OutputError, Problem, WorkbookError
+from natrisk.io.files import decode_text, read_bytes, write_text_atomic
+from natrisk.io.plan import _Dumper, _message
+from natrisk.io.workbook import Locator, _is_internal, _locate, _read_json, _read_yaml, _too_deep
+
+SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".csv")
+SIGNAL_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "observed",
+    "themes",
+    "scenarios",
+    "horizon",
+    "classification",
+    "organisation",
+    "strength",
+    "direction",
+    "status",
+    "absorbed_into",
+    "reason",
+)
+TABLES: dict[str, tuple[str, ...]] = {
+    "File": ("key", "value"),
+    "Signals": SIGNAL_COLUMNS,
+    "Sources": ("signal", "reference", "organisation", "date"),
+    "Scans": ("id", "title", "start", "end", "status", "adopted_on", "adopted_by"),
+    "Interpretations": ("scan", "theme", "text"),
+    "Snapshot": (
+        "scan",
+        "signal",
+        "title",
+        "themes",
+        "scenarios",
+        "horizon",
+        "status",
+        "strength",
+        "direction",
+        "classification",
+    ),
+    "Clusters": ("id", "label", "signals"),
+}
+_LISTS = {"themes", "scenarios", "signals"}
+_PARTS = {"signals": "signal", "scans": "scan", "clusters": "cluster"}
+Rows = dict[str, list[tuple[str, dict[str, Any]]]]
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def load_signals(path: Path) -> SignalFile:
+    """Read a signal file of any supported format."""
+    path = Path(path)
+    return parse_upload(read_bytes(path), str(path))
+
+
+def parse_upload(data: bytes, name: str) -> SignalFile:
+    """A signal file from its bytes (YAML, JSON, XLSX or CSV, by the name's suffix)."""
+    return parse_located(data, name)[0]
+
+
+def parse_located(
+    data: bytes, name: str
+) -> tuple[SignalFile, Callable[[tuple[Any, ...], str], Problem]]:
+    """The file, and a function placing a later finding (by its path in the file) at its
+    line or row, so checks against the database name the place too."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        msg = "a signal file is .yaml, .yml, .json, .xlsx or .csv"
+        raise WorkbookError(f"{name}: {msg}", [Problem(name, "", "", msg)])
+    if suffix == ".xlsx":
+        raw, where = _from_rows(_xlsx_rows(data, name), name)
+    elif suffix == ".csv":
+        raw, where = _from_rows(_csv_rows(decode_text(data, name), name), name)
+    else:
+        text = decode_text(data, name)
+        raw, where = _read_json(text, name) if suffix == ".json" else _read_yaml(text, name)
+    doc = parse_signals(raw, where, name)
+    return doc, lambda loc, message: _problem(loc, message, raw, where, name)
+
+
+def parse_signals(raw: Any, where: Locator, name: str) -> SignalFile:
+    """Validate plain data as a signal file; raise one WorkbookError listing every problem."""
+    if not isinstance(raw, dict):
+        msg = "a signal file is a mapping with keys format, signals, scans, clusters"
+        raise WorkbookError(f"{name}: not a signal file", [Problem(name, "", "", msg)])
+    try:
+        doc = SignalFile.model_validate(raw)
+    except RecursionError as exc:
+        raise _too_deep(name, exc) from exc
+    except ValidationError as exc:
+        problems = [_problem(tuple(e["loc"]), _message(e), raw, where, name) for e in exc.errors()]
+        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems) from exc
+    found = file_problems(doc)
+    if found:
+        problems = [_problem(loc, msg, raw, where, name) for loc, msg in found]
+        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+    return doc
+
+
+def _problem(loc: tuple[Any, ...], message: str, raw: Any, where: Locator, name: str) -> Problem:
+    subject, rest = "", loc
+    if len(loc) >= 2 and loc[0] in _PARTS and isinstance(loc[1], int):
+        items = raw.get(str(loc[0])) or []
+        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        ident = item.get("id") if isinstance(item, dict) else None
+        part = _PARTS[str(loc[0])]
+        subject = f"{part} {ident}" if ident else f"{part} #{loc[1] + 1}"
+        rest = loc[2:]
+    field = ".".join(str(p) for p in rest if not _is_internal(p))
+    place = ", ".join(p for p in (_locate(loc, where), subject) if p)
+    return Problem(name, place, field, message)
+
+
+def _xlsx_rows(data: bytes, name: str) -> Rows:
+    from natrisk.io.xlsx import _open, _raise_problems, _Reader, _values
+
+    book = _open(data, name)
+    rd = _Reader(name)
+    out: Rows = {}
+    sheets = {ws.title.strip().lower(): ws for ws in book.worksheets}
+    for table, columns in TABLES.items():
+        ws = sheets.get(table.lower())
+        if ws is None:
+            if table == "Signals":
+                rd.add(f"sheet {table}", "", "the sheet is missing")
+            continue
+        grid = _values(ws, table, rd)
+        header = [
+            str(v).strip().lower() if v is not None else "" for v in (grid[0][1] if grid else [])
+        ]
+        for col in header:
+            if col and col not in columns:
+                rd.add(f"sheet {table}, row 1", col, f"unknown column {col!r}")
+        rows = out.setdefault(table, [])
+        for row, values, bad in grid[1:]:
+            if not bad:
+                rec = {h: v for h, v in zip(header, values, strict=False) if h and v is not None}
+                rows.append((f"sheet {table}, row {row}", rec))
+    _raise_problems(rd, list(TABLES))
+    return out
+
+
+def _csv_rows(text: str, name: str) -> Rows:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    problems: list[Problem] = []
+    out: Rows = {}
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise WorkbookError(
+            f"{name}: empty", [Problem(name, "", "", "the file is empty")]
+        ) from None
+    except csv.Error as exc:
+        raise WorkbookError(f"{name}: not CSV", [Problem(name, "line 1", "", str(exc))]) from exc
+    known = {c for cols in TABLES.values() for c in cols} | {"table"}
+    for col in header:
+        if col not in known:
+            problems.append(Problem(name, "line 1", col, f"unknown column {col!r}"))
+    start = reader.line_num + 1
+    try:
+        for values in reader:
+            where, start = f"line {start}", reader.line_num + 1
+            rec = {h: v for h, v in zip(header, values, strict=False) if v != ""}
+            # a file of signals alone may leave out the 'table' column
+            table = str(rec.pop("table", "Signals" if "table" not in header else "")).strip()
+            if not rec and not table:
+                continue
+            match = next((t for t in TABLES if t.lower() == table.lower()), None)
+            if match is None:
+                msg = f"unknown table {table!r}; tables are {', '.join(TABLES)}"
+                problems.append(Problem(name, where, "table", msg))
+                continue
+            for col in rec:
+                if col not in TABLES[match]:
+                    msg = f"column {col!r} does not belong to table {match}"
+                    problems.append(Problem(name, where, col, msg))
+            out.setdefault(match, []).append((where, rec))
+    except csv.Error as exc:
+        problems.append(Problem(name, f"line {reader.line_num}", "", f"invalid CSV: {exc}"))
+    if problems:
+        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+    return out
+
+
+def _as_text(value: Any) -> str:
+    if hasattr(value, "isoformat"):  # an Excel date cell
+        return str(value.isoformat())[:10]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _fields(rec: dict[str, Any], columns: tuple[str, ...], skip: int = 0) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for c in columns[skip:]:
+        if c in rec:
+            text = _as_text(rec[c])
+            out[c] = [p.strip() for p in text.split(";") if p.strip()] if c in _LISTS else text
+    return out
+
+
+def _from_rows(rows: Rows, name: str) -> tuple[dict[str, Any], Locator]:
+    """The plain data a YAML signal file gives, and where each part came from."""
+    raw: dict[str, Any] = {}
+    where: Locator = {}
+    problems: list[Problem] = []
+    for place, rec in rows.get("File", []):
+        key = _as_text(rec.get("key", "")).strip()
+        if not key or key in ("signals", "scans", "clusters"):
+            problems.append(Problem(name, place, "key", f"not a key of the file: {key!r}"))
+        else:
+            raw[key] = _as_text(rec.get("value", ""))
+            where[(key,)] = place
+    raw.setdefault("format", SIGNALS_FORMAT)
+    signals = raw.setdefault("signals", [])
+    for place, rec in rows.get("Signals", []):
+        where[("signals", len(signals))] = place
+        signals.append(_fields(rec, SIGNAL_COLUMNS))
+    index = {s.get("id"): k for k, s in enumerate(signals) if isinstance(s.get("id"), str)}
+    for place, rec in rows.get("Sources", []):
+        fields = _fields(rec, TABLES["Sources"], skip=1)
+        k = index.get(_as_text(rec.get("signal", "")).strip())
+        if k is None:
+            problems.append(Problem(name, place, "signal", "no such signal on the Signals table"))
+            continue
+        items = signals[k].setdefault("sources", [])
+        where[("signals", k, "sources", len(items))] = place
+        items.append(fields)
+    scans = raw.setdefault("scans", [])
+    for place, rec in rows.get("Scans", []):
+        where[("scans", len(scans))] = place
+        scans.append(_fields(rec, TABLES["Scans"]))
+    found = {s.get("id"): s for s in scans if isinstance(s.get("id"), str)}
+    for table, column in (("Interpretations", "text"), ("Snapshot", "")):
+        for place, rec in rows.get(table, []):
+            scan = found.get(_as_text(rec.get("scan", "")).strip())
+            if scan is None:
+                problems.append(Problem(name, place, "scan", "no such scan on the Scans table"))
+            elif column:
+                scan.setdefault("interpretations", {})[_as_text(rec.get("theme", "")).strip()] = (
+                    _as_text(rec.get(column, ""))
+                )
+            else:
+                scan.setdefault("snapshot", []).append(_fields(rec, TABLES["Snapshot"], skip=1))
+    clusters = raw.setdefault("clusters", [])
+    for place, rec in rows.get("Clusters", []):
+        where[("clusters", len(clusters))] = place
+        clusters.append(_fields(rec, TABLES["Clusters"]))
+    if problems:
+        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+    return raw, where
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def dump_signals(doc: SignalFile) -> dict[str, Any]:
+    """The file as plain data in canonical form (defaults left out)."""
+    data = doc.model_dump(mode="json", exclude_defaults=True)
+    data.pop("format", None)
+    return {"format": doc.format, **data}
+
+
+def signals_text(doc: SignalFile, suffix: str = ".yaml") -> str:
+    """The file as YAML or JSON text."""
+    data = dump_signals(doc)
+    if suffix.lower() == ".json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _join(values: list[str]) -> str | None:
+    return ";".join(values) or None
+
+
+def table_rows(doc: SignalFile) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """Each table's rows, in the order of its columns (empty cells are None)."""
+    head = [("format", doc.format)] + ([("edition", doc.edition)] if doc.edition else [])
+    extra = [(k, str(v)) for k, v in (doc.model_extra or {}).items()]
+    yield "File", head + extra
+    yield (
+        "Signals",
+        [
+            (s.id, s.title, s.description or None, s.observed.isoformat())
+            + (_join(s.themes), _join(s.scenarios), s.horizon, s.classification)
+            + (s.organisation or None, s.strength, s.direction, s.status)
+            + (s.absorbed_into, s.reason or None)
+            for s in doc.signals
+        ],
+    )
+    yield (
+        "Sources",
+        [
+            (s.id, src.reference, src.organisation or None, src.date and src.date.isoformat())
+            for s in doc.signals
+            for src in s.sources
+        ],
+    )
+    yield (
+        "Scans",
+        [
+            (c.id, c.title, c.start.isoformat(), c.end.isoformat(), c.status)
+            + (c.adopted_on and c.adopted_on.isoformat(), c.adopted_by or None)
+            for c in doc.scans
+        ],
+    )
+    yield (
+        "Interpretations",
+        [(c.id, theme, text) for c in doc.scans for theme, text in c.interpretations.items()],
+    )
+    yield (
+        "Snapshot",
+        [
+            (c.id, st.signal, st.title, _join(st.themes), _join(st.scenarios), st.horizon)
+            + (st.status, st.strength, st.direction, st.classification)
+            for c in doc.scans
+            for st in c.snapshot or []
+        ],
+    )
+    yield "Clusters", [(c.id, c.label, _join(c.signals)) for c in doc.clusters]
+
+
+def csv_text(doc: SignalFile) -> str:
+    """The file as one CSV table, its first column naming the table of each row."""
+    columns = ["table", *dict.fromkeys(c for cols in TABLES.values() for c in cols)]
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(columns)
+    for table, rows in table_rows(doc):
+        names = TABLES[table]
+        for values in rows:
+            rec = dict(zip(names, values, strict=True))
+            writer.writerow(
+                [table] + ["" if rec.get(c) is None else str(rec[c]) for c in columns[1:]]
+            )
+    return buf.getvalue()
+
+
+def xlsx_bytes(doc: SignalFile) -> bytes:
+    """The file as an .xlsx workbook, one sheet per table."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    from natrisk.io.xlsx import _put
+
+    wb = openpyxl.Workbook(write_only=False)
+    first = wb.active
+    assert first is not None  # a new workbook always has one sheet
+    wb.remove(first)
+    for table, rows in table_rows(doc):
+        ws = wb.create_sheet(table)
+        ws.append(list(TABLES[table]))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for r, values in enumerate(rows, start=2):
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    _put(ws, r, c, value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def signals_bytes(doc: SignalFile, suffix: str) -> bytes:
+    """The file in the format its suffix names."""
+    suffix = suffix.lower()
+    if suffix == ".xlsx":
+        return xlsx_bytes(doc)
+    if suffix == ".csv":
+        return csv_text(doc).encode("utf-8")
+    if suffix in (".yaml", ".yml", ".json"):
+        return signals_text(doc, suffix).encode("utf-8")
+    raise OutputError(f"unknown signal file format {suffix!r}; use .yaml, .json, .xlsx or .csv")
+
+
+def write_signals(doc: SignalFile, path: Path) -> None:
+    """Write the file atomically, in the format its suffix names."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(xlsx_bytes(doc))
+            tmp.replace(path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+        return
+    write_text_atomic(path, signals_bytes(doc, path.suffix).decode("utf-8"))

@@ -1,0 +1,217 @@
+"""Text similarity of signals: near-duplicates and candidate threats (clusters).
+
+Texts become TF-IDF vectors over character n-grams within words (3 to 5 characters,
+sublinear term frequency, unit length), so the same measure serves Dutch and English without
+a stemmer or a word list: "overstroming"/"overstromingen" and "flood"/"flooding" share most
+of their n-grams. Cosine similarity of two vectors is their dot product.
+
+- Near-duplicates are pairs at cosine similarity >= ``threshold`` (default 0.8), found by
+  multiplying blocks of rows with the whole matrix, so memory stays at one block.
+- Candidate threats are clusters of scikit-learn's agglomerative clustering with average
+  linkage on cosine distance, cut at ``distance`` (default 0.75). Texts that are the same
+  after normalisation are merged first, so an exact duplicate always shares its cluster.
+  Up to ``DENSE_LIMIT`` distinct texts the full distance matrix is used; beyond it the
+  vectors are reduced by truncated SVD and the merge is restricted to a graph of each
+  text's nearest neighbours (memory linear in the number of texts).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+DENSE_LIMIT = 4000
+BLOCK = 1000
+NEIGHBOURS = 15
+SLACK = 0.1  # how far below a cut the reduced space may place a pair that is above it
+Progress = Callable[[float], None] | None
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents folded, punctuation as space, runs of space as one."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", " ", plain).strip()
+
+
+def vectorise(texts: Sequence[str]) -> sparse.csr_matrix:
+    """Unit-length TF-IDF rows over character 3-5-grams within words (language-agnostic)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not texts:
+        return sparse.csr_matrix((0, 0))
+    model = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
+    )
+    cleaned = [normalise(t) or "_" for t in texts]
+    return model.fit_transform(cleaned).tocsr()
+
+
+def near_duplicates(
+    matrix: sparse.csr_matrix, threshold: float = 0.8, progress: Progress = None
+) -> list[tuple[int, int, float]]:
+    """Pairs (i, j, similarity) with i < j and cosine similarity >= threshold.
+
+    Exact up to ``DENSE_LIMIT`` rows. Beyond, candidates are each row's nearest neighbours
+    in the reduced space that come near the threshold there, and each candidate's similarity
+    is then computed exactly; a text with more than ``NEIGHBOURS`` near-duplicates keeps its
+    nearest ones (its group stays connected through them).
+    """
+    if matrix.shape[0] < 2:
+        return []
+    if matrix.shape[0] <= DENSE_LIMIT:
+        rows, cols, sims = _exact_pairs(matrix, threshold)
+    else:
+        graph = _neighbour_graph(_reduce(matrix), progress)
+        near = sparse.triu(graph, k=1).tocoo()
+        keep = near.data >= threshold - SLACK
+        rows, cols = near.row[keep].astype(np.int64), near.col[keep].astype(np.int64)
+        sims = np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1)).ravel()
+        keep = sims >= threshold - 1e-6
+        rows, cols, sims = rows[keep], cols[keep], sims[keep]
+    if progress:
+        progress(1.0)
+    return sorted(
+        zip(rows.tolist(), cols.tolist(), np.minimum(sims, 1.0).round(4).tolist(), strict=True)
+    )
+
+
+def _exact_pairs(
+    matrix: sparse.csr_matrix, threshold: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    products = sparse.triu(matrix @ matrix.T, k=1).tocoo()
+    keep = products.data >= threshold - 1e-6
+    return (
+        products.row[keep].astype(np.int64),
+        products.col[keep].astype(np.int64),
+        products.data[keep],
+    )
+
+
+def distinct(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """The distinct normalised texts, and for every text the index of its distinct text."""
+    index: dict[str, int] = {}
+    of = np.empty(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        of[i] = index.setdefault(normalise(text), len(index))
+    return list(index), of
+
+
+def clusters(
+    texts: Sequence[str], distance: float = 0.75, progress: Progress = None
+) -> npt.NDArray[np.int64]:
+    """A cluster number for every text (0, 1, ... in order of first appearance)."""
+    if not texts:
+        return np.empty(0, dtype=np.int64)
+    unique, of = distinct(texts)
+    if len(unique) == 1:
+        return np.zeros(len(texts), dtype=np.int64)
+    matrix = vectorise(unique)
+    if progress:
+        progress(0.2)
+    labels = _agglomerate(matrix, distance)
+    if progress:
+        progress(1.0)
+    return _renumber(labels[of])
+
+
+def _agglomerate(matrix: sparse.csr_matrix, distance: float) -> npt.NDArray[np.int64]:
+    if matrix.shape[0] <= DENSE_LIMIT:
+        return _average_linkage(matrix, distance)
+    # Two clusters merge under average linkage only if some pair across them is within the
+    # cut, so every cluster lies inside one component of the graph of such pairs: cluster
+    # the components one by one.
+    reduced = _reduce(matrix)
+    graph = _neighbour_graph(reduced)
+    close = graph.multiply(graph >= 1.0 - distance - SLACK).tocsr()
+    count, component = sparse.csgraph.connected_components(close, directed=False)
+    labels = np.empty(matrix.shape[0], dtype=np.int64)
+    offset = 0
+    for members in np.split(
+        np.argsort(component, kind="stable"), np.cumsum(np.bincount(component))[:-1]
+    ):
+        if len(members) <= DENSE_LIMIT:
+            part = (
+                _average_linkage(matrix[members], distance)
+                if len(members) > 1
+                else np.zeros(1, np.int64)
+            )
+        else:
+            part = _linked_average(reduced[members], close[members][:, members], distance)
+        labels[members] = part + offset
+        offset += int(part.max()) + 1
+    del count
+    return labels
+
+
+def _average_linkage(matrix: sparse.csr_matrix, distance: float) -> npt.NDArray[np.int64]:
+    from sklearn.cluster import AgglomerativeClustering
+
+    dist = 1.0 - (matrix @ matrix.T).toarray()
+    np.clip(dist, 0.0, 2.0, out=dist)
+    np.fill_diagonal(dist, 0.0)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=distance
+    )
+    return np.asarray(model.fit_predict(dist), dtype=np.int64)
+
+
+def _linked_average(
+    vectors: npt.NDArray[np.float32], graph: sparse.csr_matrix, distance: float
+) -> npt.NDArray[np.int64]:
+    """Average linkage restricted to a connected neighbour graph (one large component)."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    model = AgglomerativeClustering(
+        n_clusters=None,
+        metric="cosine",
+        linkage="average",
+        connectivity=graph,
+        distance_threshold=distance,
+    )
+    return np.asarray(model.fit_predict(vectors), dtype=np.int64)
+
+
+def _reduce(matrix: sparse.csr_matrix, dims: int = 64) -> npt.NDArray[np.float32]:
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    svd = TruncatedSVD(n_components=min(dims, matrix.shape[1] - 1), random_state=0)
+    return np.asarray(normalize(svd.fit_transform(matrix)), dtype=np.float32)
+
+
+def _neighbour_graph(
+    vectors: npt.NDArray[np.float32], progress: Progress = None
+) -> sparse.csr_matrix:
+    """Each row linked to its nearest neighbours, weighted by their cosine similarity."""
+    n = vectors.shape[0]
+    k = min(NEIGHBOURS, n - 1)
+    rows, cols, sims = [], [], []
+    for start in range(0, n, BLOCK):
+        block = vectors[start : start + BLOCK] @ vectors.T
+        nearest = np.argpartition(-block, k, axis=1)[:, : k + 1]
+        rows.append(np.repeat(np.arange(start, start + len(block)), k + 1))
+        cols.append(nearest.ravel())
+        sims.append(np.take_along_axis(block, nearest, axis=1).ravel())
+        if progress:
+            progress(0.9 * min(1.0, (start + BLOCK) / n))
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    w = np.clip(np.concatenate(sims), 1e-6, 1.0)
+    graph = sparse.coo_matrix((w, (r, c)), shape=(n, n)).tocsr()
+    graph.setdiag(0)
+    graph.eliminate_zeros()
+    return graph.maximum(graph.T).tocsr()
+
+
+def _renumber(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Cluster numbers in order of first appearance, so results do not depend on the library."""
+    _, first = np.unique(labels, return_index=True)
+    order = np.argsort(first)
+    mapping = np.empty(labels.max() + 1, dtype=np.int64)
+    mapping[np.unique(labels)[order]] = np.arange(len(order))
+    return mapping[labels]
