@@ -11,6 +11,7 @@ from natrisk.cli import (  # noqa: F401  (they register commands)
     foresight,
     plan,
     shared,
+    signals,  # noqa: F401
     stacking,  # noqa: F401
     worker,  # noqa: F401
 )

@@ -40,6 +40,20 @@ deepdive_app = typer.Typer(
     help="Thematic deep-dives: a study of one theme, its signals, trends and scenarios.",
     no_args_is_help=True,
 )
+signals_app = typer.Typer(
+    help="Horizon scanning: signals, near-duplicates, candidate threats, signal files.",
+    no_args_is_help=True,
+)
+scan_app = typer.Typer(
+    help="Horizon-scan rounds: interpretations, adoption, the threat picture.",
+    no_args_is_help=True,
+)
+feeds_app = typer.Typer(
+    help="Sharing signals: tokens for the Atom feeds and the CAP export.", no_args_is_help=True
+)
+app.add_typer(signals_app, name="signals")
+app.add_typer(scan_app, name="scan")
+app.add_typer(feeds_app, name="feeds")
 app.add_typer(trends_app, name="trends")
 app.add_typer(deepdive_app, name="deepdive")
 app.add_typer(db_app, name="db")

@@ -9,6 +9,7 @@ cluster is an audit entry.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,3 +281,36 @@ def file_picture(doc: SignalFile, workbook: Path, scan_id: str) -> Picture:
     header = Header(info.id, info.title, info.description)
     latest = {s.id: State(s.status, s.strength, s.direction) for s in doc.signals}
     return compose(header, scan, prev, now, before, themes, scenarios, latest)
+
+
+def marks(p: Picture, who: str) -> tuple[str | None, str | None]:
+    """The marking (highest level inside) and watermark (requester, date) of a picture."""
+    from natrisk.security import level_name
+
+    level = max((s.classification for s in p.signals), default=0)
+    if level == 0:
+        return None, None
+    return level_name(level), f"{who} · {dt.date.today().isoformat()}"
+
+
+def write_picture(
+    p: Picture, out_dir: Path, lang: str, pdf: bool, who: str = ""
+) -> list[Path]:
+    """Write the threat picture (HTML, optional PDF, the radar's Vega-Lite spec), all or none."""
+    import json
+
+    from natrisk.io.files import staged_output
+    from natrisk.report.document import render_pdf
+    from natrisk.report.threat import picture_context, render_threat_html
+
+    ctx = picture_context(p, lang)
+    marking, watermark = marks(p, who)
+    html = render_threat_html(ctx, marking, watermark)
+    names = [f"threat-picture-{lang}.html", f"radar-{lang}.vl.json"]
+    with staged_output(out_dir) as stage:
+        (stage / names[0]).write_text(html, encoding="utf-8")
+        (stage / names[1]).write_text(json.dumps(ctx["radar"], indent=1), encoding="utf-8")
+        if pdf:
+            names.append(f"threat-picture-{lang}.pdf")
+            (stage / names[2]).write_bytes(render_pdf(html))
+    return [Path(out_dir) / n for n in names]
