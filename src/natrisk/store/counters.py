@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import Table, case, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from natrisk.store.models import SignInLimit
 
-TABLE = SignInLimit.__table__
+TABLE: Table = SignInLimit.__table__  # type: ignore[assignment]
 
 
 def raise_under(session: Session, key: str, limit: int, window: dt.timedelta) -> bool:

@@ -5,6 +5,8 @@ Revision ID: 0010
 Revises: 0009
 """
 
+import datetime as dt
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def _when() -> sa.Column[sa.DateTime]:
+def _when() -> sa.Column[dt.datetime]:
     return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)
 
 
