@@ -55,6 +55,7 @@ def _trends_ctx(request: Request, s: Any, actor: Any, set_id: int) -> dict[str, 
     stored = svc.set_for(s, actor, set_id)
     a, picture = svc.analysis_of(s, actor, set_id, baseline)
     ctx = svc.report_context(a, picture, lang)
+    ctx.pop("lang")  # the page sets the language itself
     spec = bearing_spec(ctx["chart"], lang)
     spec["width"] = "container"
     versions = {r.slug: r.version for r in svc.trend_records(s, stored.record, actor.clearance)}

@@ -1,0 +1,178 @@
+"""The trends page and the deep-dive page in Chromium, from the bundled example.
+
+A server of its own on an empty SQLite file: ``natrisk serve`` bootstraps as on a first start
+(the example as edition 1, its baseline as edition 2, the trends of 2023 on edition 2 as trend
+set 1, those of 2026 on edition 1 as set 2, the deep-dive as deep-dive 1). Pages are watched
+for console errors and uncaught exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from web_support import VIEWPORT, Browsers, Server, Site, World, wait_for_diagram
+
+EDITION, CURRENT, DEEPDIVE = 1, 2, 1
+SET_TITLE = "Illustrative strategic foresight 2026 (not official)"
+READER, READER_PASSWORD = "foresight-reader", "foresight-reader-correct-horse"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    home = tmp_path_factory.mktemp("web-foresight")
+    server = Server(f"sqlite:///{home / 'natrisk.db'}", home)
+    try:
+        yield Site(server.base, World(main=EDITION, planted=0, adopt=0, user_ids={}), server)
+    finally:
+        server.close()
+
+
+def _db(site: Site) -> Any:
+    from natrisk.store.database import Database
+
+    return Database(f"sqlite:///{site.server.log_path.parent / 'natrisk.db'}")
+
+
+@pytest.fixture(scope="module")
+def cookies(browser: Browser, site: Site) -> dict[str, list[Any]]:
+    """'admin' (password from the first start's message) and a reader, signed in once each."""
+    from argon2 import PasswordHasher
+
+    from natrisk.services import accounts
+    from natrisk.services.access import Actor
+
+    found = re.search(r"administrator 'admin' with password '([^']+)'", site.server.log())
+    assert found and "its trends and a deep-dive" in site.server.log(), site.server.log()
+    saved = accounts.HASHER
+    accounts.HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    db = _db(site)
+    try:
+        with db.session() as s:
+            accounts.add_user(s, READER, READER_PASSWORD, "example", "Openbaar", False)
+            admin = Actor.of(accounts.find_user(s, "admin"))  # type: ignore[arg-type]
+            for edition in (1, 2):
+                accounts.set_role(s, admin, edition, READER, "reader")
+    finally:
+        db.close()
+        accounts.HASHER = saved
+    out = {}
+    for user, secret in (("admin", found.group(1)), (READER, READER_PASSWORD)):
+        ctx = browser.new_context(base_url=site.base, viewport=VIEWPORT, locale="en-GB")
+        page = ctx.new_page()
+        page.goto("/login?next=/editions")
+        page.get_by_label("Username").fill(user)
+        page.get_by_label("Password").fill(secret)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(re.compile(r"/editions$"))
+        out[user] = list(ctx.cookies())
+        ctx.close()
+    return out
+
+
+class Watch:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def page(self, people: Browsers, cookies: list[Any], locale: str = "en-GB") -> Page:
+        ctx = people.context(locale)
+        ctx.add_cookies(cookies)
+        page = ctx.new_page()
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught {e}"))
+        return page
+
+
+def test_the_trends_page_shows_the_analysis_and_saves_with_versions(
+    people: Browsers, cookies: dict[str, list[Any]]
+) -> None:
+    w = Watch()
+    page = w.page(people, cookies["admin"])
+    page.goto("/editions")
+    page.get_by_role("link", name="Foresight").click()
+    page.get_by_role("link", name=SET_TITLE).click()
+    expect(page).to_have_url(re.compile(rf"/trend-sets/{CURRENT}$"))
+    wait_for_diagram(page, "#bearings")
+    expect(page.locator("article.trend")).to_have_count(15)
+    expect(page.get_by_test_id("transitions").locator("tbody tr")).to_have_count(4)
+    expect(page.get_by_test_id("analysis-summary")).to_contain_text("foresight 2023")
+    expect(page.get_by_test_id("lines")).to_contain_text(
+        "Intensifying climate mitigation and adaptation"
+    )
+    stale = w.page(people, cookies["admin"])
+    stale.goto(f"/trend-sets/{CURRENT}")
+    form = page.get_by_test_id("form-fintech")
+    form.get_by_label("Direction").select_option("rising")
+    form.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"saved=fintech"))
+    expect(page.get_by_role("status")).to_contain_text("fintech")
+    expect(page.get_by_test_id("trend-fintech")).to_contain_text("rising")
+    other = stale.get_by_test_id("form-fintech")
+    other.get_by_label("Direction").select_option("falling")
+    other.get_by_role("button", name="Save").click()
+    expect(stale.get_by_test_id("error")).to_contain_text("changed since you read it")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_test_id("report-pdf-nl").click()
+    assert Path(info.value.path()).read_bytes().startswith(b"%PDF")
+    assert [e for e in w.errors if "409" not in e] == []
+
+
+def test_the_trends_page_in_dutch(people: Browsers, cookies: dict[str, list[Any]]) -> None:
+    page = Watch().page(people, cookies[READER], locale="nl-NL")
+    page.goto(f"/trend-sets/{CURRENT}")
+    expect(page.get_by_role("heading", name="Trendanalyse")).to_be_visible()
+    expect(page.locator("article.trend").first).to_contain_text("Multi-orde wereld")
+    expect(page.locator("form[data-testid^=form-]")).to_have_count(0)  # a reader writes nothing
+
+
+def test_a_classified_trend_is_absent_for_the_reader(
+    people: Browsers, cookies: dict[str, list[Any]], site: Site
+) -> None:
+    from natrisk.services import trends
+    from natrisk.services.access import Actor
+    from natrisk.services.accounts import find_user
+
+    db = _db(site)
+    try:
+        with db.session() as s:
+            admin = Actor.of(find_user(s, "admin"))  # type: ignore[arg-type]
+            stored = trends.set_for(s, admin, CURRENT)
+            v = trends.trend_for(s, stored, "environmental-pressure", admin.clearance).version
+            changes = {"classification": "Departementaal Vertrouwelijk"}
+            trends.update_trend(s, admin, CURRENT, "environmental-pressure", changes, v)
+    finally:
+        db.close()
+    page = Watch().page(people, cookies[READER])
+    page.goto(f"/trend-sets/{CURRENT}")
+    expect(page.locator("article.trend")).to_have_count(14)
+    expect(page.get_by_test_id("trend-environmental-pressure")).to_have_count(0)
+    assert "Environmental pressure" not in page.content()
+    admin_page = Watch().page(people, cookies["admin"])
+    admin_page.goto(f"/trend-sets/{CURRENT}")
+    expect(admin_page.get_by_test_id("trend-environmental-pressure")).to_be_visible()
+
+
+def test_a_scenario_made_by_the_deepdive_shows_where_it_came_from(
+    people: Browsers, cookies: dict[str, list[Any]]
+) -> None:
+    w = Watch()
+    page = w.page(people, cookies["admin"])
+    page.goto("/foresight")
+    page.get_by_test_id("deepdives").get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(rf"/deepdives/{DEEPDIVE}$"))
+    expect(page.get_by_test_id("trends")).to_contain_text("Climate change")
+    page.get_by_test_id("create-vector-borne-outbreak").click()
+    expect(page).to_have_url(re.compile(rf"/editions/{EDITION}/scenarios/vector-borne-outbreak$"))
+    origin = page.get_by_test_id("origin")
+    expect(origin).to_contain_text("Created by the deep-dive")
+    expect(origin).to_contain_text("Climate change and infectious diseases")
+    origin.get_by_role("link", name="Climate change", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/trend-sets/{CURRENT}#trend-climate-change$"))
+    page.goto(f"/deepdives/{DEEPDIVE}")
+    page.get_by_test_id("record-avian-influenza-zoonosis").click()
+    expect(page.get_by_test_id("origin")).to_contain_text("Changed by the deep-dive")
+    assert w.errors == []
