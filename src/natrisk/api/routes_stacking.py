@@ -5,13 +5,15 @@ computed on what the reader may see (docs/web.md, "Stacking threats")."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from natrisk.api.deps import ActorDep, Id, SessionDep
 from natrisk.errors import InputError
 from natrisk.services.access import NotFound
+from natrisk.services.stacking import Stacked
 from natrisk.services.stacking_views import DEFAULT_SAMPLES, cascades_for, rollup_for
 from natrisk.store.database import end_transaction
 
@@ -29,6 +31,26 @@ Samples = Annotated[
 ]
 Seed = Annotated[int, Query(ge=0, le=2**32 - 1, description="Random seed.")]
 Lang = Annotated[str, Query(pattern="^(en|nl)$", description="Language of readings: en or nl.")]
+
+
+@dataclass
+class CascadeQuery:
+    """The settings of a cascade computation, as query parameters."""
+
+    method: Method = "weighted-sum"
+    profile: Annotated[str | None, Query(max_length=100)] = None
+    samples: Samples = DEFAULT_SAMPLES
+    seed: Seed = 0
+    lang: Lang = "en"
+
+    def result(self, s: Any, actor: Any, edition_id: int) -> Stacked:
+        """The cascades of what the actor may see of the edition."""
+        return cascades_for(
+            s, actor, edition_id, self.method, self.profile, self.samples, self.seed, self.lang
+        )
+
+
+Cascade = Annotated[CascadeQuery, Depends()]
 VARIANT_RULE = (
     "among the variants that are dominant risks under the framework's rule, the one with the "
     "highest impact score under the chosen method; when none is, the one with the highest score "
@@ -44,18 +66,14 @@ def cascades(
     edition_id: Id,
     actor: ActorDep,
     s: SessionDep,
-    method: Method = "weighted-sum",
-    profile: Annotated[str | None, Query(max_length=100)] = None,
-    samples: Samples = DEFAULT_SAMPLES,
-    seed: Seed = 0,
-    lang: Lang = "en",
+    q: Cascade,
 ) -> dict[str, Any]:
     """Per scenario: direct and cascaded impact (mean, p5, median, p95), the share of its
     likelihood that comes from other scenarios, its causes and effects with their shares and
     its direct and cascaded position; the links, variants and compounds; and
     ``links_not_shown``, the links that touch a scenario above your clearance (absent, with
     their contribution)."""
-    return cascades_for(s, actor, edition_id, method, profile, samples, seed, lang).to_json()
+    return q.result(s, actor, edition_id).to_json()
 
 
 @router.get("/editions/{edition_id}/cascades/{slug}")
@@ -64,14 +82,10 @@ def scenario_cascades(
     slug: str,
     actor: ActorDep,
     s: SessionDep,
-    method: Method = "weighted-sum",
-    profile: Annotated[str | None, Query(max_length=100)] = None,
-    samples: Samples = DEFAULT_SAMPLES,
-    seed: Seed = 0,
-    lang: Lang = "en",
+    q: Cascade,
 ) -> dict[str, Any]:
     """One scenario's cascades: its butterfly (causes left, effects right, with shares)."""
-    result = cascades_for(s, actor, edition_id, method, profile, samples, seed, lang)
+    result = q.result(s, actor, edition_id)
     row = result.scenario(slug)
     if row is None:
         raise NotFound(f"no scenario {slug!r} in edition {edition_id}")
@@ -103,18 +117,14 @@ def compounds(
     edition_id: Id,
     actor: ActorDep,
     s: SessionDep,
-    method: Method = "weighted-sum",
-    profile: Annotated[str | None, Query(max_length=100)] = None,
-    samples: Samples = DEFAULT_SAMPLES,
-    seed: Seed = 0,
-    lang: Lang = "en",
+    q: Cascade,
 ) -> dict[str, Any]:
     """Compound scenarios: those given in the workbook (``given``) and the most frequent
     co-occurrences found by the propagation, each with its combined impact and position."""
-    result = cascades_for(s, actor, edition_id, method, profile, samples, seed, lang)
+    result = q.result(s, actor, edition_id)
     return {
         "edition": result.edition,
-        "method": method,
+        "method": q.method,
         "samples": result.samples,
         "compounds": result.compounds,
     }
@@ -154,21 +164,17 @@ def cascades_diagram(
     fmt: str,
     actor: ActorDep,
     s: SessionDep,
-    method: Method = "weighted-sum",
-    profile: Annotated[str | None, Query(max_length=100)] = None,
-    samples: Samples = DEFAULT_SAMPLES,
-    seed: Seed = 0,
-    lang: Lang = "en",
+    q: Cascade,
 ) -> Response:
     """The risk diagram with arrows (direct to cascaded), variant lines and compounds, as SVG,
     PNG or its Vega-Lite JSON."""
     from natrisk.report.stacking import cascade_spec
     from natrisk.services.analysis import assessment_for
 
-    result = cascades_for(s, actor, edition_id, method, profile, samples, seed, lang)
-    fw = assessment_for(s, actor, edition_id, method, profile).table.framework
+    result = q.result(s, actor, edition_id)
+    fw = assessment_for(s, actor, edition_id, q.method, q.profile).table.framework
     end_transaction(s)  # drawing needs no database
-    return _chart(cascade_spec(fw, method, result.to_json(), lang), fmt)
+    return _chart(cascade_spec(fw, q.method, result.to_json(), q.lang), fmt)
 
 
 @router.get("/editions/{edition_id}/cascades/{slug}/butterfly.{fmt}")
@@ -178,20 +184,16 @@ def butterfly(
     fmt: str,
     actor: ActorDep,
     s: SessionDep,
-    method: Method = "weighted-sum",
-    profile: Annotated[str | None, Query(max_length=100)] = None,
-    samples: Samples = DEFAULT_SAMPLES,
-    seed: Seed = 0,
-    lang: Lang = "en",
+    q: Cascade,
 ) -> Response:
     """One scenario's butterfly (causes left, effects right) as SVG or its Vega JSON."""
     from natrisk.report.stacking import butterfly_spec
 
-    row = cascades_for(s, actor, edition_id, method, profile, samples, seed, lang).scenario(slug)
+    row = q.result(s, actor, edition_id).scenario(slug)
     if row is None:
         raise NotFound(f"no scenario {slug!r} in edition {edition_id}")
     end_transaction(s)
-    return _chart(butterfly_spec(row, lang, 640), fmt, vega=True)
+    return _chart(butterfly_spec(row, q.lang, 640), fmt, vega=True)
 
 
 @router.get("/editions/{edition_id}/rollup-heatmap.{fmt}")
