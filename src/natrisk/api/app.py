@@ -104,6 +104,7 @@ def create_app(db: Database | None = None) -> FastAPI:
         routes_picture,
         routes_plans,
         routes_search,
+        routes_signals,
         routes_stacking,
         routes_writing,
     )
@@ -113,6 +114,7 @@ def create_app(db: Database | None = None) -> FastAPI:
         foresight_pages,
         pages,
         plan_pages,
+        signal_pages,
         stacking_pages,
         start_pages,
         writing_pages,
@@ -207,6 +209,8 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(routes_stacking.router)
     app.include_router(routes_plans.router)
     app.include_router(routes_foresight.router)
+    app.include_router(routes_signals.router)
+    app.include_router(routes_signals.feed_router)
     app.include_router(routes_frameworks.router)
     app.include_router(routes_search.router)
     app.include_router(writing_pages.router)  # first: /editions/new is not an edition id
@@ -215,6 +219,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(plan_pages.router)
     app.include_router(foresight_pages.router)
+    app.include_router(signal_pages.router)
     app.include_router(stacking_pages.router)
     app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -310,13 +310,15 @@ def signals_duplicates(
             raise OptionError("--threshold is above 0 and at most 1")
         ids, texts = _texts(file, edition, user, database)
         pairs = similarity.near_duplicates(similarity.vectorise(texts), threshold)
-        found = [{"a": ids[i], "b": ids[j], "similarity": s} for i, j, s in pairs]
+        found: list[dict[str, Any]] = [
+            {"a": ids[i], "b": ids[j], "similarity": s} for i, j, s in pairs
+        ]
         if as_json:
             print_json(found)
             return
         table = Table("signal", "near-duplicate", "similarity", title=f"{len(found)} pairs")
         for p in found:
-            table.add_row(p["a"], p["b"], f"{p['similarity']:.2f}")
+            table.add_row(str(p["a"]), str(p["b"]), f"{p['similarity']:.2f}")
         out.print(table)
 
 

@@ -129,6 +129,24 @@ def _refs(
     return out
 
 
+def _raw_refs(
+    session: Session, actor: Actor, edition: Edition, body: dict[str, Any]
+) -> list[Problem]:
+    """Unknown themes and scenarios of input that failed its other checks."""
+    out = []
+    known = {tid for tid, _ in themes_of(session, edition)}
+    scenarios = _visible_scenarios(session, actor, edition)
+    for name, valid in (("themes", known), ("scenarios", scenarios)):
+        items = body.get(name)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, str) and item not in valid:
+                what = "theme" if name == "themes" else "scenario"
+                out.append(Problem("", "", f"{name}.{i}", f"no {what} {item!r} in the edition"))
+    return out
+
+
 def _visible_scenarios(session: Session, actor: Actor, edition: Edition) -> set[str]:
     return set(
         session.scalars(
@@ -138,6 +156,23 @@ def _visible_scenarios(session: Session, actor: Actor, edition: Edition) -> set[
                 ScenarioRecord.withdrawn.is_(False),
             )
         )
+    )
+
+
+def scenario_titles(session: Session, actor: Actor, edition: Edition) -> dict[str, str]:
+    """The scenarios a signal may name (visible, not withdrawn): slug -> title, in order."""
+    return dict(
+        session.execute(
+            select(ScenarioRecord.slug, ScenarioRecord.title)
+            .where(
+                ScenarioRecord.edition_id == edition.id,
+                ScenarioRecord.classification <= actor.clearance,
+                ScenarioRecord.withdrawn.is_(False),
+            )
+            .order_by(ScenarioRecord.position)
+        )
+        .tuples()
+        .all()
     )
 
 
@@ -217,7 +252,11 @@ def submit(session: Session, actor: Actor, edition_id: int, data: dict[str, Any]
     body = {k: v for k, v in data.items() if k not in ("version", "submitted_by", "cluster")}
     if not body.get("id"):
         body["id"] = _slug(session, edition, str(body.get("title") or ""))
-    sig = _validated(body, "the signal")
+    try:
+        sig = _validated(body, "the signal")
+    except WorkbookError as exc:  # name the unknown themes and scenarios too, at once
+        exc.problems += _raw_refs(session, actor, edition, body)
+        raise
     problems = reference_problems(session, actor, edition, sig)
     if _exists(session, edition, sig.id):
         problems.append(Problem("", "", "id", f"a signal {sig.id!r} exists in this edition"))
