@@ -231,3 +231,14 @@ def test_wrong_files_are_refused() -> None:
     assert _problems(b"\x00\x01binary", "x.yaml")
     assert _problems(b"format: natrisk-trends/1\n", "x.txt")
     assert any("unknown format" in p for p in _problems(b"format: other/1\nset: {}\n", "x.yaml"))
+
+
+def test_table_files_without_a_table_column_take_the_default_table() -> None:
+    from natrisk.io.tables import csv_rows
+
+    tables = {"Items": ("id", "title"), "Other": ("id",)}
+    rows = csv_rows('id,title\r\na,"x, y"\r\nb,\r\n', "i.csv", tables, default="Items")
+    assert rows == {"Items": [("line 2", {"id": "a", "title": "x, y"}), ("line 3", {"id": "b"})]}
+    with pytest.raises(WorkbookError) as caught:
+        csv_rows("id,title\r\na,b\r\n", "i.csv", tables)
+    assert "'table' is missing" in str(caught.value)

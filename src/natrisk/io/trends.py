@@ -21,8 +21,6 @@ Writing is lossless: reading a written set gives the same set.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -33,8 +31,10 @@ from pydantic import ValidationError
 
 from natrisk.domain.trends import ForesightFacts, TrendSet, trend_problems
 from natrisk.errors import OutputError, Problem, WorkbookError
+from natrisk.io import tables
 from natrisk.io.files import decode_text, read_bytes, write_text_atomic
 from natrisk.io.plan import _Dumper, _message
+from natrisk.io.tables import Rows, as_text
 from natrisk.io.workbook import Locator, _is_internal, _locate, _read_json, _read_yaml, _too_deep
 
 SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".csv")
@@ -82,7 +82,6 @@ _TEXT = {"title_en", "title_nl", "description", "note", "title", "reference", "c
 _TEXT |= {"cited_section", "organisation", "value"}
 _LISTS = {"trends", "lines"}
 _PARTS = {"groups": "group", "trends": "trend", "transitions": "transition"}
-Rows = dict[str, list[tuple[str, dict[str, Any]]]]
 
 
 # ----------------------------------------------------------------------------- reading
@@ -101,9 +100,9 @@ def parse_upload(data: bytes, name: str, facts: ForesightFacts | None = None) ->
         msg = "a trend file is .yaml, .yml, .json, .xlsx or .csv"
         raise WorkbookError(f"{name}: {msg}", [Problem(name, "", "", msg)])
     if suffix == ".xlsx":
-        raw, where = _from_rows(_xlsx_rows(data, name), name)
+        raw, where = _from_rows(tables.xlsx_rows(data, name, TABLES, ("Set", "Trends")), name)
     elif suffix == ".csv":
-        raw, where = _from_rows(_csv_rows(decode_text(data, name), name), name)
+        raw, where = _from_rows(tables.csv_rows(decode_text(data, name), name, TABLES), name)
     else:
         text = decode_text(data, name)
         raw, where = _read_json(text, name) if suffix == ".json" else _read_yaml(text, name)
@@ -147,86 +146,10 @@ def _problem(loc: tuple[Any, ...], message: str, raw: Any, where: Locator, name:
     return Problem(name, place, field, message)
 
 
-def _xlsx_rows(data: bytes, name: str) -> Rows:
-    from natrisk.io.xlsx import _open, _raise_problems, _Reader, _values
-
-    book = _open(data, name)
-    rd = _Reader(name)
-    out: Rows = {}
-    sheets = {ws.title.strip().lower(): ws for ws in book.worksheets}
-    for table, columns in TABLES.items():
-        ws = sheets.get(table.lower())
-        if ws is None:
-            if table in ("Set", "Trends"):
-                rd.add(f"sheet {table}", "", "the sheet is missing")
-            continue
-        grid = _values(ws, table, rd)
-        header = [
-            str(v).strip().lower() if v is not None else "" for v in (grid[0][1] if grid else [])
-        ]
-        for col in header:
-            if col and col not in columns:
-                rd.add(
-                    f"sheet {table}, row 1",
-                    col,
-                    f"unknown column {col!r}; the columns are {', '.join(columns)}",
-                )
-        rows = out.setdefault(table, [])
-        for row, values, bad in grid[1:]:
-            if not bad:
-                rec = {h: v for h, v in zip(header, values, strict=False) if h and v is not None}
-                rows.append((f"sheet {table}, row {row}", rec))
-    _raise_problems(rd, list(TABLES))
-    return out
-
-
-def _csv_rows(text: str, name: str) -> Rows:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    problems: list[Problem] = []
-    out: Rows = {}
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise WorkbookError(
-            f"{name}: empty", [Problem(name, "", "", "the file is empty")]
-        ) from None
-    except csv.Error as exc:
-        raise WorkbookError(f"{name}: not CSV", [Problem(name, "line 1", "", str(exc))]) from exc
-    known = {c for cols in TABLES.values() for c in cols} | {"table"}
-    for col in header:
-        if col not in known:
-            problems.append(Problem(name, "line 1", col, f"unknown column {col!r}"))
-    if "table" not in header:
-        problems.append(Problem(name, "line 1", "table", "the first column 'table' is missing"))
-    start = reader.line_num + 1
-    try:
-        for values in reader:
-            where, start = f"line {start}", reader.line_num + 1
-            rec = {h: v for h, v in zip(header, values, strict=False) if v != ""}
-            table = str(rec.pop("table", "")).strip()
-            if not rec and not table:
-                continue
-            match = next((t for t in TABLES if t.lower() == table.lower()), None)
-            if match is None:
-                msg = f"unknown table {table!r}; tables are {', '.join(TABLES)}"
-                problems.append(Problem(name, where, "table", msg))
-                continue
-            for col in rec:
-                if col not in TABLES[match]:
-                    msg = f"column {col!r} does not belong to table {match}"
-                    problems.append(Problem(name, where, col, msg))
-            out.setdefault(match, []).append((where, rec))
-    except csv.Error as exc:
-        problems.append(Problem(name, f"line {reader.line_num}", "", f"invalid CSV: {exc}"))
-    if problems:
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
-    return out
-
-
 def _cell(column: str, value: Any) -> Any:
     if column in _TEXT:
-        return _as_text(value)
-    text = _as_text(value).strip()
+        return as_text(value)
+    text = as_text(value).strip()
     if column in _LISTS:
         return [p.strip() for p in text.replace("\n", ";").split(";") if p.strip()]
     if column in ("year", "cited_year"):
@@ -241,14 +164,6 @@ def _cell(column: str, value: Any) -> Any:
             else text
         )
     return text
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _fields(rec: dict[str, Any], columns: Iterable[str]) -> dict[str, Any]:
@@ -276,7 +191,7 @@ def _from_rows(rows: Rows, name: str) -> tuple[dict[str, Any], Locator]:
     problems: list[Problem] = []
     head: dict[str, Any] = {}
     for place, rec in rows.get("Set", []):
-        key = _as_text(rec.get("key", "")).strip()
+        key = as_text(rec.get("key", "")).strip()
         if key not in SET_KEYS:
             problems.append(
                 Problem(name, place, "key", f"unknown key {key!r}; keys are {', '.join(SET_KEYS)}")
@@ -286,9 +201,9 @@ def _from_rows(rows: Rows, name: str) -> tuple[dict[str, Any], Locator]:
             if key == "year":
                 head[key] = _cell("year", value)
             elif key in ("title_en", "title_nl", "description"):
-                head[key] = _as_text(value)
+                head[key] = as_text(value)
             else:
-                head[key] = _as_text(value).strip()
+                head[key] = as_text(value).strip()
             where[("set", key.removesuffix("_en").removesuffix("_nl"))] = place
     if "format" in head:
         raw["format"] = head.pop("format")
@@ -394,48 +309,12 @@ def _cited(c: Any) -> tuple[Any, Any, Any]:
 
 def csv_text(ts: TrendSet) -> str:
     """The set as one CSV table, its first column naming the table of each row."""
-    columns = ["table", *dict.fromkeys(c for cols in TABLES.values() for c in cols)]
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(columns)
-    for table, rows in table_rows(ts):
-        names = TABLES[table]
-        for values in rows:
-            rec = dict(zip(names, values, strict=True))
-            writer.writerow(
-                [table] + ["" if rec.get(c) is None else _as_text(rec[c]) for c in columns[1:]]
-            )
-    return buf.getvalue()
+    return tables.csv_text(TABLES, table_rows(ts))
 
 
 def xlsx_bytes(ts: TrendSet) -> bytes:
     """The set as an .xlsx workbook, one sheet per table."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    from natrisk.io.xlsx import _put
-
-    wb = openpyxl.Workbook()
-    first = wb.active
-    assert first is not None  # a new workbook always has one sheet
-    wb.remove(first)
-    for table, rows in table_rows(ts):
-        ws = wb.create_sheet(table)
-        for col, name in enumerate(TABLES[table], start=1):
-            _put(ws, 1, col, name).font = Font(bold=True)
-        for r, values in enumerate(rows, start=2):
-            for col, value in enumerate(values, start=1):
-                if isinstance(value, str) and len(value) > 32767:
-                    raise OutputError(
-                        f"cannot write .xlsx: sheet {table}, row {r} holds {len(value):,} "
-                        "characters, more than an Excel cell can; write .yaml instead"
-                    )
-                if value is not None:
-                    _put(ws, r, col, value)
-        ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return tables.xlsx_bytes(TABLES, table_rows(ts))
 
 
 def trends_bytes(ts: TrendSet, suffix: str) -> bytes:
