@@ -17,7 +17,9 @@ from natrisk.services.assessment import Assessment
 from natrisk.services.sensitivity import Sensitivity
 
 TEMPLATES = Path(__file__).parent / "templates"
-HEAT = ["#ffffff", "#fff3c4", "#ffd27f", "#fb9a4b", "#e34a33", "#99000d", "#4d0007"]
+# white text from class D (index 4) on: each colour keeps a contrast of 4.5:1 or more with its text
+HEAT = ["#ffffff", "#fff3c4", "#ffd27f", "#fb9a4b", "#c0392b", "#99000d", "#4d0007"]
+DARK_FROM = 4
 
 
 def _environment(lang: str) -> jinja2.Environment:
@@ -54,7 +56,7 @@ def report_context(a: Assessment, s: Sensitivity | None, lang: str) -> dict[str,
                 {
                     "text": text,
                     "colour": HEAT[min(int(t.point[i, j]), len(HEAT) - 1)],
-                    "dark": int(t.point[i, j]) >= 4,
+                    "dark": int(t.point[i, j]) >= DARK_FROM,
                 }
             )
         scenarios.append(
@@ -106,6 +108,7 @@ def report_context(a: Assessment, s: Sensitivity | None, lang: str) -> dict[str,
         "criteria": [fw.criterion(c) for c in t.criteria],
         "class_ids": ids,
         "heat": {c: HEAT[min(i, len(HEAT) - 1)] for i, c in enumerate(ids)},
+        "ink": {c: "#ffffff" if i >= DARK_FROM else "#1a1a1a" for i, c in enumerate(ids)},
         "agreement": s.agreement if s is not None else [],
         "generated": dt.date.today().isoformat(),
         "version": __version__,

@@ -1,6 +1,16 @@
 // Draws every Vega-Lite spec on the page (and again after an HTMX swap).
 (function () {
   "use strict";
+  // vega-embed's menu of actions opens from a <summary> holding only an icon: give it a name
+  // (the page's own words, from <meta name="natrisk-chart-actions">)
+  function name_actions(target) {
+    var meta = document.querySelector('meta[name="natrisk-chart-actions"]');
+    target.querySelectorAll("details > summary").forEach(function (summary) {
+      if (!summary.getAttribute("aria-label")) {
+        summary.setAttribute("aria-label", meta ? meta.content : "Chart actions");
+      }
+    });
+  }
   function draw(root) {
     (root || document).querySelectorAll("script.vl-spec").forEach(function (script) {
       var target = document.getElementById(script.dataset.target);
@@ -18,7 +28,7 @@
         loader: { target: "_self" },
         renderer: rows > 200 ? "canvas" : "svg",
         tooltip: { theme: "light" }
-      }).then(function () { target.dataset.ready = "true"; })
+      }).then(function () { name_actions(target); target.dataset.ready = "true"; })
         .catch(function (err) { target.textContent = "The diagram could not be drawn: " + err; });
     });
   }
