@@ -67,6 +67,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "measure-any": frozenset({"coordinator", "administrator"}),
     # a sensitivity run costs the server minutes: for those who work on the assessment
     "run": frozenset({"analyst", "coordinator", "administrator"}),
+    # horizon scanning: anyone who works on the edition (ministries, regions, partners)
+    # submits signals; judging them, scans and clusters stay with analysts ("edit")
+    "signal": frozenset(ROLES) - {"reader"},
 }
 
 

@@ -233,6 +233,15 @@ PROBES: dict[str, Probe] = {
     ),
     "measure-any": lambda w, c, _: _measure_put(w, c, "m-third"),
     "run": lambda w, c, _: c.post(f"/api/editions/{w.pub}/sensitivity", json={"samples": 20}),
+    "signal": lambda w, c, col: c.post(
+        f"/api/editions/{w.pub}/signals",
+        json={
+            "title": f"Probe signal of {col}",
+            "observed": "2026-01-15",
+            "themes": ["cyber"],
+            "horizon": "short",
+        },
+    ),
     "appoint": lambda w, c, _: _appoint(w, c),
     "create-editions": lambda w, c, _: c.post(
         "/api/editions", json=small_raw(f"probe-{uuid.uuid4().hex[:8]}", "Probe")
