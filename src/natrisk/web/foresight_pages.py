@@ -11,10 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from natrisk.api.deps import Id
 from natrisk.domain.trends import DIRECTIONS
-from natrisk.errors import NatriskError, WorkbookError
+from natrisk.errors import NatriskError
 from natrisk.security import allows, level_name
 from natrisk.services import deepdives as dds
 from natrisk.services import trends as svc
+from natrisk.web.plan_pages import _failed  # the form again, with every problem
 from natrisk.web.render import language, page
 from natrisk.web.session import PageActor, PageSession, check_csrf
 
@@ -111,13 +112,7 @@ async def save_trend(
             changes["description"] = str(form.get("description") or "")
         svc.update_trend(s, actor, set_id, slug, changes, version, "changed in the browser")
     except NatriskError as exc:
-        problems = exc.problems if isinstance(exc, WorkbookError) else []
-        status = int(getattr(exc, "status", 400))
-        response = page(
-            request, "trends.html", status=status, error=exc.message, problems=problems, **ctx
-        )
-        s.rollback()
-        return response
+        return _failed(request, s, exc, "trends.html", **ctx)
     return RedirectResponse(f"/trend-sets/{set_id}?saved={slug}#trend-{slug}", status_code=303)
 
 
@@ -171,13 +166,7 @@ async def deepdive_scenario(
                 s, actor, dd_id, proposal, {"likelihood": likelihood} if likelihood else None
             )
     except NatriskError as exc:
-        problems = exc.problems if isinstance(exc, WorkbookError) else []
-        status = int(getattr(exc, "status", 400))
-        response = page(
-            request, "deepdive.html", status=status, error=exc.message, problems=problems, **ctx
-        )
-        s.rollback()
-        return response
+        return _failed(request, s, exc, "deepdive.html", **ctx)
     return RedirectResponse(f"/editions/{edition.id}/scenarios/{proposal}", status_code=303)
 
 
