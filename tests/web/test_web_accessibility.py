@@ -268,3 +268,44 @@ def test_every_page_fits_a_390_px_screen(
         signed_in.close()
         signed_out.close()
     assert failures == [], "pages too wide at 390 px:\n" + "\n".join(failures)
+
+
+def _tab_to(page: Page, test: str, limit: int = 300) -> None:
+    """Press Tab until the focused element passes ``test`` (a JS predicate on it)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {{ const e = document.activeElement; return !!e && ({test}); }}"):
+            return
+    raise AssertionError(f"no element with {test} is reached with Tab")
+
+
+def test_the_diagram_points_and_the_search_work_by_keyboard(
+    browser: Browser, site: Site, cookies: list[Any]
+) -> None:
+    ctx = _context(browser, site, cookies, VIEWPORT)
+    try:
+        page = ctx.new_page()
+        page.goto(f"/editions/{EDITION}")
+        page.locator("#diagram[data-ready=true]").wait_for(state="attached")
+        # the settings of the picture: a select changed with the arrow keys redraws it
+        _tab_to(page, "e.name === 'theme'")
+        page.keyboard.press("ArrowDown")
+        expect(page).to_have_url(re.compile(r"theme="))
+        page.goto(f"/editions/{EDITION}")
+        # from the diagram to its points, then into one scenario, by keyboard alone
+        _tab_to(page, "e.dataset.testid === 'points-table'")
+        page.keyboard.press("Enter")
+        _tab_to(page, "e.closest('#heat') && e.tagName === 'A'", limit=3)
+        target = page.evaluate("() => document.activeElement.getAttribute('href')")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(re.escape(target) + "$"))
+        # the header's search box: type, Enter, then Tab to the first result and open it
+        _tab_to(page, "e.name === 'q'")
+        page.keyboard.type("densely populated polder")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/search\?q=densely"))
+        _tab_to(page, "e.closest('li.hit') && e.tagName === 'A'")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/scenarios/coastal-flood$"))
+    finally:
+        ctx.close()
