@@ -24,6 +24,7 @@ REGIONS = EXAMPLES / "regions"  # illustrative regional profiles that roll up in
 TRENDS = EXAMPLES / "trends-2026.yaml"  # strategic foresight, read against TRENDS_BASELINE
 TRENDS_BASELINE = EXAMPLES / "trends-2023.yaml"
 DEEPDIVE = EXAMPLES / "deepdive-2026.yaml"
+SIGNALS = EXAMPLES / "signals-2026.yaml"  # two illustrative horizon scans of 2026
 
 
 def bootstrap(db: Database) -> str | None:
@@ -62,6 +63,7 @@ def bootstrap(db: Database) -> str | None:
 
                 plan = import_plan(s, actor, edition.id, load_plan(PLAN))
                 imported += f" with its plan {plan.id}"
+            imported += _signals(s, actor, edition.id)
             imported += _foresight(s, actor, edition.id, baseline.id if baseline else None)
             if regions:
                 imported += (
@@ -71,6 +73,20 @@ def bootstrap(db: Database) -> str | None:
         f"first start: created administrator 'admin' with password {password!r}{imported}. "
         "Change it, or create your own accounts with: natrisk users add"
     )
+
+
+def _signals(s: Any, actor: Actor, edition: int) -> str:
+    """The example's signals and its spring and autumn scans (before the deep-dive, which
+    may name signals)."""
+    from natrisk.io.files import read_bytes
+    from natrisk.io.signals import parse_located
+    from natrisk.services.signal_files import import_file
+
+    if not SIGNALS.exists():
+        return ""
+    doc, locate = parse_located(read_bytes(SIGNALS), str(SIGNALS))
+    done = import_file(s, actor, edition, doc, locate)
+    return f", {done.signals} signals in {done.scans} horizon scans"
 
 
 def _foresight(s: Any, actor: Actor, edition: int, baseline: int | None) -> str:
