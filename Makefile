@@ -36,6 +36,9 @@ demo: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/natrisk assess examples/nl-2026.yaml --out out --samples 20000
 	$(BIN)/natrisk report examples/nl-2026.yaml --out out/nl --format pdf --lang nl --samples 20000 --regions examples/regions
 	$(BIN)/natrisk report examples/nl-2026.yaml --out out/en --format pdf --samples 20000 --regions examples/regions
+	$(BIN)/natrisk signals check examples/signals-2026.yaml --workbook examples/nl-2026.yaml
+	$(BIN)/natrisk scan report autumn-2026 --signals examples/signals-2026.yaml --workbook examples/nl-2026.yaml --out out/threat/nl --lang nl
+	$(BIN)/natrisk scan report autumn-2026 --signals examples/signals-2026.yaml --workbook examples/nl-2026.yaml --out out/threat/en
 	$(BIN)/natrisk cascades examples/nl-2026.yaml --scenario national-power-blackout
 	$(BIN)/natrisk rollup examples/nl-2026.yaml examples/regions/*.yaml
 	$(BIN)/natrisk sensitivity examples/nl-2026.yaml --samples 20000 --seed 1
