@@ -134,7 +134,7 @@ def send(
         return unchanged
     plain = _remembered(tag, "identity", build) if keep else build()
     if len(plain) >= GZIP_MINIMUM and _accepts_gzip(request):
-        body = _remembered(tag, "gzip", lambda: gzip.compress(plain, compresslevel=6, mtime=0))
+        body = _remembered(tag, "gzip", lambda: gzip.compress(plain, compresslevel=3, mtime=0))
         response = Response(body, media_type=media_type, headers={"Content-Encoding": "gzip"})
     else:
         response = Response(plain, media_type=media_type)

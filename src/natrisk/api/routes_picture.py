@@ -15,7 +15,7 @@ from natrisk.api.conditional import edition_tag, send
 from natrisk.api.deps import ActorDep, Id, SessionDep
 from natrisk.errors import InputError
 from natrisk.services.access import edition_for
-from natrisk.services.analysis import assessment_for, assessment_json, picture_json
+from natrisk.services.analysis import assessment_of, json_of, picture_of
 from natrisk.store.database import end_transaction
 
 router = APIRouter(prefix="/api", tags=["analysis"])
@@ -53,7 +53,7 @@ def assessment(
         request,
         tag,
         "application/json",
-        lambda: assessment_json(s, actor, edition_id, method, profile),
+        lambda: json_of(s, actor, edition, method, profile),
         keep=False,  # the service keeps the serialised assessment already
     )
 
@@ -100,7 +100,7 @@ def picture(
         request,
         tag,
         "application/json",
-        lambda: picture_json(s, actor, edition_id, method, profile),
+        lambda: picture_of(s, actor, edition, method, profile),
     )
 
 
@@ -126,7 +126,7 @@ def diagram(
     tag = edition_tag(s, actor, edition, role, "diagram", fmt, method, profile, lang)
 
     def build() -> bytes:
-        a = assessment_for(s, actor, edition_id, method, profile)
+        a = assessment_of(s, actor, edition, method, profile)
         end_transaction(s)  # drawing needs no database: hold no snapshot or connection meanwhile
         spec = diagram_spec(a, None, lang)
         return json.dumps(spec).encode() if fmt == "json" else render(spec, fmt)

@@ -73,6 +73,9 @@ def run(url: str, listen: Listen) -> None:
         port=listen.port,
         workers=listen.workers,
         log_level="warning",
+        # longer than a reverse proxy keeps idle upstream connections (nginx: 60 s), so the
+        # server never closes a connection that a client is about to reuse
+        timeout_keep_alive=75,
         proxy_headers=bool(listen.proxies),
         forwarded_allow_ips=listen.proxies or None,
     )

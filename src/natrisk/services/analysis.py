@@ -17,7 +17,9 @@ from natrisk.errors import InputError
 from natrisk.method.aggregation import METHODS
 from natrisk.services.access import Actor, edition_for
 from natrisk.services.assessment import Assessment, assess, impact_bounds, resolve_settings
+from natrisk.services.assessment_json import assessment_bytes
 from natrisk.services.workspace import cache_scope, framework_of, table_view
+from natrisk.store.models import Edition
 
 _LOCK = threading.Lock()
 _RESULTS: OrderedDict[tuple[object, ...], Assessment] = OrderedDict()
@@ -34,9 +36,20 @@ def assessment_for(
     profile: str | None = None,
 ) -> Assessment:
     """The deterministic assessment of what the actor may see of an edition."""
+    edition, _ = edition_for(session, actor, edition_id)
+    return assessment_of(session, actor, edition, method, profile)
+
+
+def assessment_of(
+    session: Session,
+    actor: Actor,
+    edition: Edition,
+    method: str = "weighted-sum",
+    profile: str | None = None,
+) -> Assessment:
+    """``assessment_for`` of an edition the caller has checked access to already."""
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
-    edition, _ = edition_for(session, actor, edition_id)
     scope = cache_scope(session)
     if scope is None:  # this transaction has written: compute, do not cache
         book, table = table_view(session, edition, actor.clearance)
@@ -75,11 +88,22 @@ def assessment_json(
     profile: str | None = None,
 ) -> bytes:
     """The assessment as JSON bytes, serialised once per edition version and view."""
-    result = assessment_for(session, actor, edition_id, method, profile)
     edition, _ = edition_for(session, actor, edition_id)
+    return json_of(session, actor, edition, method, profile)
+
+
+def json_of(
+    session: Session,
+    actor: Actor,
+    edition: Edition,
+    method: str = "weighted-sum",
+    profile: str | None = None,
+) -> bytes:
+    """``assessment_json`` of an edition the caller has checked access to already."""
+    result = assessment_of(session, actor, edition, method, profile)
     key = (cache_scope(session), edition.id, edition.version, actor.clearance, method, profile)
     if key[0] is None:
-        return json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
+        return assessment_bytes(result)
     with _LOCK:
         hit = _JSON.get(key)
         if hit is not None:
@@ -89,7 +113,7 @@ def assessment_json(
         with _LOCK:
             hit = _JSON.get(key)
         if hit is None:
-            hit = json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
+            hit = assessment_bytes(result)
             with _LOCK:
                 _JSON[key] = hit
                 _FLIGHTS.pop(("json", *key), None)
@@ -106,8 +130,19 @@ def picture_json(
     profile: str | None = None,
 ) -> bytes:
     """The compact risk picture as JSON bytes: per scenario only what the diagram draws."""
-    result = assessment_for(session, actor, edition_id, method, profile)
     edition, _ = edition_for(session, actor, edition_id)
+    return picture_of(session, actor, edition, method, profile)
+
+
+def picture_of(
+    session: Session,
+    actor: Actor,
+    edition: Edition,
+    method: str = "weighted-sum",
+    profile: str | None = None,
+) -> bytes:
+    """``picture_json`` of an edition the caller has checked access to already."""
+    result = assessment_of(session, actor, edition, method, profile)
     t = result.table
     fw = t.framework
     low, high = impact_bounds(result)

@@ -91,6 +91,11 @@ class Assessment:
                     "dominant": bool(self.dominant[s]),
                 }
             )
+        return {**self.to_json_header(), "scenarios": rows}
+
+    def to_json_header(self) -> dict[str, Any]:
+        """What ``to_json`` holds besides the scenarios: version, edition, framework, settings."""
+        fw = self.table.framework
         return {
             "natrisk": __version__,
             "edition": self.book.edition.model_dump(),
@@ -102,7 +107,6 @@ class Assessment:
                 "class_values": self.settings.class_values,
                 "dominant_rule": self.dominant_rule_name,
             },
-            "scenarios": rows,
         }
 
     @property

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import weakref
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -31,6 +32,7 @@ from natrisk.services.access import Actor
 from natrisk.store.models import Instance, SignIn, User
 
 TOKEN_HOURS = int(os.environ.get("NATRISK_TOKEN_HOURS", "12"))
+_IDENTITIES: weakref.WeakKeyDictionary[object, tuple[str, str]] = weakref.WeakKeyDictionary()
 SALT = "natrisk-session"
 
 
@@ -62,11 +64,22 @@ def instance(session: Session) -> Instance:
     return row
 
 
+def identity(session: Session) -> tuple[str, str]:
+    """This database's uid and stored secret. Neither ever changes, so they are read once per
+    engine (every request needs them; a process that kept them cannot be stale)."""
+    bind = session.get_bind()
+    found = _IDENTITIES.get(bind)
+    if found is None:
+        row = instance(session)
+        found = _IDENTITIES[bind] = (row.uid, row.secret)
+    return found
+
+
 def signing_key(session: Session, purpose: str = "token") -> bytes:
     """This database's key for ``purpose``: derived from NATRISK_SECRET_KEY or stored in it."""
-    row = instance(session)
-    root = os.environ.get("NATRISK_SECRET_KEY") or row.secret
-    return hmac.new(root.encode(), f"{purpose}:{row.uid}".encode(), hashlib.sha256).digest()
+    uid, secret = identity(session)
+    root = os.environ.get("NATRISK_SECRET_KEY") or secret
+    return hmac.new(root.encode(), f"{purpose}:{uid}".encode(), hashlib.sha256).digest()
 
 
 def _serializer(session: Session) -> URLSafeTimedSerializer:
@@ -108,7 +121,7 @@ def issue_token(
     )
     s.add(row)
     s.flush()
-    data = {"sid": row.id, "db": instance(s).uid, "cv": row.credential_version, "n": nonce}
+    data = {"sid": row.id, "db": identity(s)[0], "cv": row.credential_version, "n": nonce}
     return str(_serializer(s).dumps(data))
 
 
@@ -120,7 +133,7 @@ def resolve(session: Session, token: str) -> Resolved:
         raise Unauthorized("your session has expired; sign in again") from exc
     except BadSignature as exc:
         raise Unauthorized("invalid token; sign in again") from exc
-    if not isinstance(data, dict) or data.get("db") != instance(session).uid:
+    if not isinstance(data, dict) or data.get("db") != identity(session)[0]:
         raise Unauthorized("invalid token; sign in again")
     nonce = data.get("n")
     row = session.get(SignIn, data.get("sid")) if isinstance(data.get("sid"), int) else None
