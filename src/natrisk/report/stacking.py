@@ -240,7 +240,7 @@ def butterfly_spec(
             "share": "",
         }
     )
-    for side, items, fx in (("cause", causes, 0.3), ("effect", effects, 0.7)):
+    for side, items, fx in (("cause", causes, 0.37), ("effect", effects, 0.63)):
         total = sum(c["share"] for c in items) or 1.0
         usable = inner - gap * max(len(items) - 1, 0)
         top, seg = 10.0, 10.0
@@ -382,7 +382,7 @@ def butterfly_spec(
                         "text": {"signal": "datum.side == 'centre' ? '' : datum.label"},
                         "yc": {"signal": "(datum.y0 + datum.y1) / 2"},
                         "baseline": {"value": "middle"},
-                        "fontSize": {"value": 11},
+                        "fontSize": {"value": 10},
                         "fill": {"value": "#222222"},
                         "align": {"signal": "datum.side == 'cause' ? 'right' : 'left'"},
                     },
@@ -391,7 +391,8 @@ def butterfly_spec(
                             "signal": "datum.side == 'cause' ? datum.fx * width - 10 "
                             ": datum.fx * width + 10"
                         },
-                        "limit": {"signal": "width * 0.28"},
+                        # room to spare: the renderer's font may be wider than measured
+                        "limit": {"signal": "width * 0.3"},
                     },
                 },
             },
@@ -415,7 +416,7 @@ def butterfly_spec(
                         "fill": {"value": "#555555"},
                         "align": {"value": "right" if not causes else "left"},
                     },
-                    "update": {"x": {"signal": "width * 0.45" if not causes else "width * 0.55"}},
+                    "update": {"x": {"signal": "width * 0.47" if not causes else "width * 0.53"}},
                 },
             }
         )
