@@ -37,7 +37,9 @@ states = st.dictionaries(st.from_regex(r"s[0-9]{1,3}", fullmatch=True), state(),
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(text, min_size=1, max_size=30), st.data())
-def test_an_exact_duplicate_always_lands_in_its_cluster(texts: list[str], data: st.DataObject) -> None:
+def test_an_exact_duplicate_always_lands_in_its_cluster(
+    texts: list[str], data: st.DataObject
+) -> None:
     i = data.draw(st.integers(0, len(texts) - 1))
     position = data.draw(st.integers(0, len(texts)))
     with_copy = texts[:position] + [texts[i]] + texts[position:]
@@ -142,11 +144,16 @@ def test_dutch_and_english_near_duplicates_are_found_and_unrelated_texts_are_not
 
 def test_accents_and_case_do_not_make_texts_different() -> None:
     assert similarity.normalise("Cocaïne-SMOKKEL!") == similarity.normalise("cocaine smokkel")
-    assert similarity.clusters(["Cocaïne-SMOKKEL!", "cocaine smokkel", "gas"]).tolist()[:2] == [0, 0]
+    assert similarity.clusters(["Cocaïne-SMOKKEL!", "cocaine smokkel", "gas"]).tolist()[:2] == [
+        0,
+        0,
+    ]
 
 
 def test_the_large_path_keeps_duplicates_together() -> None:
-    base = [" ".join(WORDS[(i * 7 + k) % len(WORDS)] for k in range(8)) + f" {i}" for i in range(60)]
+    base = [
+        " ".join(WORDS[(i * 7 + k) % len(WORDS)] for k in range(8)) + f" {i}" for i in range(60)
+    ]
     texts = base * 70  # 4,200 texts over the dense limit, each 70 times
     old = similarity.DENSE_LIMIT
     similarity.DENSE_LIMIT = 30  # the distinct texts (60) take the sparse path
