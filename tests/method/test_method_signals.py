@@ -9,11 +9,37 @@ from hypothesis import strategies as st
 from natrisk.method import similarity
 from natrisk.method.horizon import State, changes, reassessment_flags
 
-WORDS = (
-    "overstroming dijk storm cyberaanval ziekenhuis stroomstoring gastekort desinformatie "
-    "verkiezingen pandemie droogte sabotage kabel noordzee spionage flood dike ransomware "
-    "hospital outage grid shortage election extremist virus drought pipeline espionage drone"
-).split()
+WORDS = [
+    "overstroming",
+    "dijk",
+    "storm",
+    "cyberaanval",
+    "ziekenhuis",
+    "stroomstoring",
+    "gastekort",
+    "desinformatie",
+    "verkiezingen",
+    "pandemie",
+    "droogte",
+    "sabotage",
+    "kabel",
+    "noordzee",
+    "spionage",
+    "flood",
+    "dike",
+    "ransomware",
+    "hospital",
+    "outage",
+    "grid",
+    "shortage",
+    "election",
+    "extremist",
+    "virus",
+    "drought",
+    "pipeline",
+    "espionage",
+    "drone",
+]
 text = st.lists(st.sampled_from(WORDS), min_size=2, max_size=12).map(" ".join)
 STATUSES = ("new", "assessed", "watch", "escalated", "absorbed", "dismissed")
 JUDGED = ("assessed", "watch", "escalated")
