@@ -319,7 +319,7 @@ def butterfly_spec(
         + "': datum.probability}"
     )
     spec: dict[str, Any] = {
-        "$schema": "https://vega.github.io/schema/vega/v5.json",
+        "$schema": "https://vega.github.io/schema/vega/v6.json",
         "description": _("Causes and effects of {title}").format(title=row["title"]),
         "height": height,
         "padding": {"left": 4, "right": 4, "top": 50, "bottom": 4},
@@ -400,26 +400,26 @@ def butterfly_spec(
     }
     if width is not None:
         spec["width"] = width
-    if not causes or not effects:
-        spec["marks"].append(
-            {
-                "type": "text",
-                "encode": {
-                    "enter": {
-                        "text": {
-                            "value": _("nothing sets it off")
-                            if not causes
-                            else _("it sets nothing off")
+    for empty, text, align, x in (
+        (not causes, _("nothing sets it off"), "right", "width * 0.47"),
+        (not effects, _("it sets nothing off"), "left", "width * 0.53"),
+    ):
+        if empty:
+            spec["marks"].append(
+                {
+                    "type": "text",
+                    "encode": {
+                        "enter": {
+                            "text": {"value": text},
+                            "y": {"value": height / 2},
+                            "fontSize": {"value": 11},
+                            "fill": {"value": "#555555"},
+                            "align": {"value": align},
                         },
-                        "y": {"value": height / 2},
-                        "fontSize": {"value": 11},
-                        "fill": {"value": "#555555"},
-                        "align": {"value": "right" if not causes else "left"},
+                        "update": {"x": {"signal": x}},
                     },
-                    "update": {"x": {"signal": "width * 0.47" if not causes else "width * 0.53"}},
-                },
-            }
-        )
+                }
+            )
     return spec
 
 
