@@ -21,6 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def problem_count(n: int) -> str:
+    """'1 problem' or 'n problems', as messages count what was found."""
+    return f"{n:,} problem" + ("" if n == 1 else "s")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input, located as precisely as we can."""
@@ -59,6 +64,7 @@ class WorkbookError(InputError):
         self.problems = problems or []
         self.partial: object | None = None  # the valid part of the input, for further checks
         self.locate: Any = None  # places later problems at their line or row (io.workbook)
+        self.readable: Any = None  # (data, locator) still readable, for the later checks
 
     def __str__(self) -> str:
         if not self.problems:

@@ -70,6 +70,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # horizon scanning: anyone who works on the edition (ministries, regions, partners)
     # submits signals; judging them, scans and clusters stay with analysts ("edit")
     "signal": frozenset(ROLES) - {"reader"},
+    # a workbook file becomes a new edition: for those who write pictures (the role held on
+    # any edition of theirs; site administrators always)
+    "import": frozenset({"analyst", "coordinator", "administrator"}),
 }
 
 

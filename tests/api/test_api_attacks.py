@@ -365,6 +365,7 @@ def _pub_scores(s: Any, edition: int) -> int:
 def test_script_in_titles_is_rendered_escaped(world: World) -> None:
     raw = small_raw("scripted", SCRIPT_PAYLOAD, SCRIPT_PAYLOAD)
     raw["scenarios"][0]["theme"] = SCRIPT_PAYLOAD
+    raw["edition"]["themes"] = [SCRIPT_PAYLOAD]  # an edition's own theme (unknown ones are refused)
     admin = world.as_("admin1")
     made = admin.ok("POST", "/api/editions", 201, json=raw)
     assert made["title"] == SCRIPT_PAYLOAD

@@ -38,7 +38,7 @@ ROLE_COLUMNS = (
     "administrator",
 )
 COLUMNS = (*ROLE_COLUMNS, "site admin")
-SITE_ROWS = ("create-editions", "users", "audit", "frameworks")  # what is_admin adds
+SITE_ROWS = ("users", "audit", "frameworks")  # what is_admin adds
 SG = "Staatsgeheim Geheim"  # everyone is cleared for everything: only roles differ here
 SCENARIO = "small-scenario"
 
@@ -243,7 +243,7 @@ PROBES: dict[str, Probe] = {
         },
     ),
     "appoint": lambda w, c, _: _appoint(w, c),
-    "create-editions": lambda w, c, _: c.post(
+    "import": lambda w, c, _: c.post(
         "/api/editions", json=small_raw(f"probe-{uuid.uuid4().hex[:8]}", "Probe")
     ),
     "users": lambda w, c, _: c.get("/api/users"),

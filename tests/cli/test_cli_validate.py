@@ -189,17 +189,17 @@ edition: {{id: multi, title: Several problems, framework: nl-2019}}
 scenarios:
   - id: s1
     title: One
-    theme: t
+    theme: cyber
     likelihood: B
     impacts: {{"2.1": -5, "9.9": C}}
   - id: s2
     title: Two
-    theme: t
+    theme: cyber
     likelihood: Q
     impacts: {{"5.1": D-B, "3.1": {reversed_cost}}}
   - id: s1
     title: Three
-    theme: t
+    theme: cyber
     likelihood: A
     impacts: {{"1.1": Q}}
 """,
@@ -215,12 +215,12 @@ format: natrisk/1
 edition: {id: schema, title: Schema problems, framework: nl-2019}
 scenarios:
   - id: s1
-    theme: t
+    theme: cyber
     likelihood: B
     impacts: {"2.1": 10}
   - id: s2
     title: Two
-    theme: t
+    theme: cyber
     malicious: maybe
     likelihood: B
     impacts: {"3.1": {min: 900, max: 100}}

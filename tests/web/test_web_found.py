@@ -142,3 +142,57 @@ def test_large_quantities_are_written_out_like_their_scale(people: Browsers) -> 
     expect(current).to_contain_text("50,000,000,000 – 150,000,000,000 EUR")
     expect(current).not_to_contain_text("e+")
     expect(_card(page, "3.1").locator("table.scale")).to_contain_text("5,000,000,000")
+
+
+# ---------------------------------------------------------------------------- import
+
+
+def _upload(page: Page, name: str, data: bytes, new_id: str = "") -> None:
+    page.goto("/import")
+    page.get_by_label("Workbook file").set_input_files(
+        files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]
+    )
+    if new_id:
+        page.get_by_label("New edition id (only when the workbook's id is taken)").fill(new_id)
+    page.get_by_role("button", name="Import").click()
+
+
+def test_an_analyst_imports_and_sees_every_problem_of_a_workbook(
+    people: Browsers, tmp_path: Any
+) -> None:
+    """The Import link was hidden from analysts and coordinators; an XLSX with four problems
+    listed only its formula; a workbook whose id existed could not be imported at all."""
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
+    from test_cli_found import four_xlsx
+
+    page = people.page("analyst1")
+    page.get_by_role("navigation").get_by_role("link", name="Import").click()
+    _upload(page, "four.xlsx", four_xlsx(tmp_path / "four.xlsx").read_bytes())
+    rows = page.get_by_test_id("problems").locator("tbody tr")
+    expect(rows).to_have_count(4)
+    for n, where in enumerate(
+        ("sheet scenarios, row 4", "sheet impacts, row 2", "sheet impacts, row 3", "row 4")
+    ):
+        expect(rows.nth(n).locator("td").first).to_contain_text(where)
+    expect(rows.nth(0)).to_contain_text("likelihood")
+
+    slug = f"twice-{uuid.uuid4().hex[:6]}"
+    text = yaml.safe_dump(small_raw(slug, "Imported twice")).encode()
+    _upload(page, "twice.yaml", text)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Imported twice")
+    _upload(page, "twice.yaml", text)
+    expect(page.get_by_role("alert")).to_contain_text(f"edition '{slug}' already exists")
+    field = page.get_by_label("New edition id (only when the workbook's id is taken)")
+    expect(field).to_have_value(f"{slug}-2")
+    page.get_by_label("Workbook file").set_input_files(
+        files=[{"name": "twice.yaml", "mimeType": "application/yaml", "buffer": text}]
+    )
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Imported twice")
+    page.goto("/editions")
+    expect(page.locator("table.list tbody tr", has_text="Imported twice")).to_have_count(2)

@@ -7,17 +7,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from natrisk.api.conditional import edition_tag, send
 from natrisk.api.deps import ActorDep, Id, SessionDep
 from natrisk.api.versions import IfMatch, sent_version
-from natrisk.errors import InputError, WorkbookError
-from natrisk.io.workbook import dump_workbook, load_upload_located, parse_workbook
+from natrisk.errors import InputError
+from natrisk.io.workbook import dump_workbook, parse_workbook
 from natrisk.security import level_name
-from natrisk.services import editing, review, workspace
-from natrisk.services.access import Actor, Forbidden, edition_for, scenario_for, visible_editions
+from natrisk.services import editing, imports, review, workspace
+from natrisk.services.access import (
+    Actor,
+    edition_for,
+    require_import,
+    scenario_for,
+    visible_editions,
+)
 from natrisk.services.diff import diff_editions
 from natrisk.store.models import Edition, ScenarioRecord
 
@@ -109,11 +115,6 @@ def _visible(edition: Edition, actor: Actor) -> int:
     )
 
 
-def _require_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise Forbidden("only administrators create editions")
-
-
 @router.get("")
 def list_editions(actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
     """The editions you may see, with your role on each."""
@@ -123,25 +124,24 @@ def list_editions(actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
 @router.post("", status_code=201)
 def create_edition(workbook: dict[str, Any], actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """Import a workbook (JSON body in the workbook format) as a new draft edition."""
-    _require_admin(actor)
+    require_import(s, actor)
     book = parse_workbook(workbook, {}, "request body")
-    edition = workspace.import_workbook(s, None, book, actor)
+    edition = workspace.import_workbook(s, None, book, actor, themes=True)
     return edition_json(edition, "coordinator", _visible(edition, actor))
 
 
 @router.post("/upload", status_code=201)
 async def upload_edition(
-    actor: ActorDep, s: SessionDep, file: Annotated[UploadFile, File()]
+    actor: ActorDep,
+    s: SessionDep,
+    file: Annotated[UploadFile, File()],
+    new_id: Annotated[str, Form(max_length=100)] = "",
 ) -> dict[str, Any]:
-    """Import a workbook file (.yaml, .json or .xlsx) as a new draft edition."""
-    _require_admin(actor)
+    """Import a workbook file (.yaml, .json or .xlsx) as a new draft edition (under ``new_id``
+    when the workbook's id is taken); every problem of the file at once, in its order."""
+    require_import(s, actor)
     name = Path(file.filename or "upload.yaml").name
-    book, locate = load_upload_located(await file.read(), name)
-    try:
-        edition = workspace.import_workbook(s, None, book, actor, name=name)
-    except WorkbookError as exc:
-        exc.problems = locate(exc.problems)  # the framework's findings, at their lines
-        raise
+    edition = imports.import_upload(s, actor, await file.read(), name, new_id)
     return edition_json(edition, "coordinator", _visible(edition, actor))
 
 

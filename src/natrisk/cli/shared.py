@@ -38,7 +38,7 @@ def db_import(file: FileArg, user: UserOpt, database: DatabaseOpt = None) -> Non
         db = Database(database)
         with db.session() as s:
             try:
-                edition = import_workbook(s, file, book, actor_named(s, user))
+                edition = import_workbook(s, file, book, actor_named(s, user), themes=True)
             except WorkbookError as exc:
                 exc.problems = locate(exc.problems)
                 raise

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from natrisk.domain.plan import EditionFacts, Loc, Plan, plan_problems
-from natrisk.errors import Problem, WorkbookError
+from natrisk.errors import Problem, WorkbookError, problem_count
 from natrisk.io.files import decode_text, read_bytes
 from natrisk.io.workbook import Locator, _is_internal, _locate, _too_deep, read_raw
 
@@ -79,11 +79,11 @@ def parse_plan(raw: Any, where: Locator, name: str, edition: EditionFacts | None
         raise _too_deep(name, exc) from exc
     except ValidationError as exc:
         problems = [_problem(tuple(e["loc"]), _message(e), raw, where, name) for e in exc.errors()]
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems) from exc
+        raise WorkbookError(f"{name}: {problem_count(len(problems))}", problems) from exc
     found = plan_problems(plan, edition)
     if found:
         problems = [_problem(loc, msg, raw, where, name) for loc, msg in found]
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+        raise WorkbookError(f"{name}: {problem_count(len(problems))}", problems)
     return plan
 
 

@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from natrisk.domain.edition import FORMAT, EditionInfo, Range, Scenario, Score, Workbook
-from natrisk.errors import Problem, WorkbookError
+from natrisk.errors import Problem, WorkbookError, problem_count
 from natrisk.io import long_numbers
 from natrisk.io.files import decode_text, read_bytes
 
@@ -54,13 +54,58 @@ def load_located(path: Path) -> tuple[Workbook, Locate]:
     """Read and validate a workbook, and a function that adds the line (or sheet row) to the
     problems later checks find by scenario and field (the framework's checks, for one)."""
     path = Path(path)
-    raw, where = read_raw(path)
+    try:
+        raw, where = read_raw(path)
+    except WorkbookError as exc:
+        if exc.readable is not None:  # a bad cell: check the rest too, so all come at once
+            data, found_at = exc.readable
+            _check_the_rest(exc, data, found_at, str(path))
+        raise
     locate = locator_of(raw, where)
     try:
         return parse_workbook(raw, where, str(path)), locate
     except WorkbookError as exc:
         exc.locate = locate
         raise
+
+
+SHEETS = ("edition", "scenarios", "impacts")
+
+
+def in_reading_order(problems: list[Problem]) -> list[Problem]:
+    """Problems as the file is read: by line, or by sheet and row; unplaced ones first."""
+
+    def place(p: Problem) -> tuple[int, int, int]:
+        line = re.search(r"\bline (\d+)", p.where)
+        if line:
+            return (1, 0, int(line[1]))
+        row = re.search(r"sheet (\w+), row (\d+)", p.where)
+        if row:
+            sheet = SHEETS.index(row[1]) if row[1] in SHEETS else len(SHEETS)
+            return (1, sheet, int(row[2]))
+        return (0, 0, 0)
+
+    return sorted(problems, key=place)
+
+
+def _check_the_rest(exc: WorkbookError, raw: Any, where: Locator, name: str) -> None:
+    """Add the schema's findings on what could be read to ``exc``, and leave the valid part
+    (``partial``) and the locator for the framework's checks."""
+    exc.locate = locator_of(raw, where)
+    try:
+        exc.partial = parse_workbook(raw, where, name)
+    except WorkbookError as later:
+        exc.problems += _not_echoes(later.problems, exc.problems)
+        exc.partial = later.partial
+    exc.message = f"{name}: {problem_count(len(exc.problems))}"
+
+
+def _not_echoes(later: list[Problem], first: list[Problem]) -> list[Problem]:
+    """The later findings that are not echoes of the first: a field reads as missing when its
+    cell, row or sheet was refused, so only findings at rows with no refused cell count."""
+    rows = re.compile(r"sheet \w+, row \d+")
+    refused = {m[0] for p in first if (m := rows.match(p.where))}
+    return [p for p in later if (m := rows.match(p.where)) and m[0] not in refused]
 
 
 def locator_of(raw: Any, where: Locator) -> Locate:
@@ -220,7 +265,7 @@ def parse_workbook(raw: Any, where: Locator, name: str) -> Workbook:
         raise _too_deep(name, exc) from exc
     except ValidationError as exc:
         problems = [_problem(err, raw, where, name) for err in exc.errors()]
-        error = WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+        error = WorkbookError(f"{name}: {problem_count(len(problems))}", problems)
         error.partial = _partial(raw)
         raise error from exc
     _check_stacking(book, where, name)
@@ -242,7 +287,7 @@ def _check_stacking(book: Workbook, where: Locator, name: str) -> None:
             )
             for f in found
         ]
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+        raise WorkbookError(f"{name}: {problem_count(len(problems))}", problems)
 
 
 def _valid_part(item: Any) -> Scenario | None:

@@ -40,7 +40,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from natrisk.domain.edition import Likelihood, Range, Scenario, Score, Workbook, class_text
-from natrisk.errors import OutputError, Problem, WorkbookError
+from natrisk.errors import OutputError, Problem, WorkbookError, problem_count
 from natrisk.io import long_numbers
 from natrisk.io.files import MAX_BYTES
 
@@ -159,13 +159,14 @@ def read_xlsx(data: bytes, name: str) -> tuple[dict[str, Any], Locator]:
             # a scenario row with a formula in its id may be the one its impacts name
             lenient = any(rec.get("id") is None for _, rec in scenarios.dropped)
             _read_impacts(impacts, index, rd, raw, where, lenient=lenient)
-    _raise_problems(rd, ("edition", "scenarios", "impacts"))
+    _raise_problems(rd, ("edition", "scenarios", "impacts"), (raw, where))
     return raw, where
 
 
-def _raise_problems(rd: _Reader, order: Sequence[str]) -> None:
+def _raise_problems(rd: _Reader, order: Sequence[str], readable: Any = None) -> None:
     """Raise every problem found, sheet by sheet (in ``order``) and row by row, as the
-    analyst will fix them."""
+    analyst will fix them; ``readable`` is what could be read all the same (the rows without
+    a bad cell), so the later checks can add their findings."""
     if not rd.problems:
         return
 
@@ -176,7 +177,9 @@ def _raise_problems(rd: _Reader, order: Sequence[str]) -> None:
         return (list(order).index(m[1]) if m[1] in order else len(order), int(m[2] or 0))
 
     problems = sorted(rd.problems, key=place)
-    raise WorkbookError(f"{rd.name}: {len(problems)} problem(s)", problems)
+    error = WorkbookError(f"{rd.name}: {problem_count(len(problems))}", problems)
+    error.readable = readable
+    raise error
 
 
 def _refuse(name: str, message: str) -> WorkbookError:

@@ -88,3 +88,26 @@ def scenario_for(session: Session, actor: Actor, edition: Edition, slug: str) ->
     if scen is None or scen.classification > actor.clearance:
         raise NotFound(f"no scenario {slug!r} in edition {edition.id}")
     return scen
+
+
+def may_import(session: Session, actor: Actor) -> bool:
+    """Whether the actor may import a workbook as a new edition: site administrators, and
+    whoever holds a role that allows it ("import") on any edition of their organisation."""
+    if actor.is_admin:
+        return True
+    roles = session.scalars(
+        select(Membership.role)
+        .join(Edition, Edition.id == Membership.edition_id)
+        .where(
+            Membership.user_id == actor.user_id, Edition.organisation_id == actor.organisation_id
+        )
+    ).all()
+    return any(allows(role, "import") for role in roles)
+
+
+def require_import(session: Session, actor: Actor) -> None:
+    """Refuse an import to whoever may not import (403)."""
+    if not may_import(session, actor):
+        raise Forbidden(
+            "importing a workbook is for analysts, coordinators and administrators of an edition"
+        )

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from natrisk.domain.edition import Workbook
 from natrisk.domain.framework import Framework
-from natrisk.errors import FrameworkError, Problem, WorkbookError
+from natrisk.errors import FrameworkError, Problem, WorkbookError, problem_count
 from natrisk.io.files import staged_output
-from natrisk.io.workbook import load_located
+from natrisk.io.workbook import in_reading_order, load_located
 from natrisk.services.assessment import Assessment, Settings, assess
 from natrisk.services.frameworks import framework_problem, load_framework
 from natrisk.services.scoring import ScoreTable, resolve
@@ -42,7 +42,8 @@ def open_edition(path: Path) -> OpenEdition:
         ):  # report the framework's findings on the valid part too
             found = framework_problems(exc.partial, path)
             exc.problems += exc.locate(found) if exc.locate else found
-            exc.message = f"{path}: {len(exc.problems)} problem(s)"
+            exc.message = f"{path}: {problem_count(len(exc.problems))}"
+        exc.problems = in_reading_order(exc.problems)
         raise
     try:
         framework = load_framework(book.edition.framework, base_dir=path.parent)
@@ -51,9 +52,9 @@ def open_edition(path: Path) -> OpenEdition:
             f"{path}: unknown framework", [framework_problem(str(path), exc)]
         ) from exc
     try:
-        table = resolve(book, framework, str(path))
+        table = resolve(book, framework, str(path), themes=True)
     except WorkbookError as exc:
-        exc.problems = locate(exc.problems)
+        exc.problems = in_reading_order(locate(exc.problems))
         raise
     return OpenEdition(path, book, framework, table)
 
@@ -62,7 +63,7 @@ def framework_problems(book: Workbook, path: Path) -> list[Problem]:
     """The framework's findings on the valid part of an invalid workbook."""
     try:
         framework = load_framework(book.edition.framework, base_dir=path.parent)
-        resolve(book, framework, str(path))
+        resolve(book, framework, str(path), themes=True)
     except FrameworkError as exc:
         return [framework_problem(str(path), exc)]
     except WorkbookError as exc:

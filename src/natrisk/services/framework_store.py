@@ -119,7 +119,7 @@ def upload_problems(session: Session, book: Workbook, name: str) -> list[Problem
     from natrisk.services.scoring import resolve
 
     try:
-        resolve(book, named_framework(session, book.edition.framework), name)
+        resolve(book, named_framework(session, book.edition.framework), name, themes=True)
     except FrameworkError as exc:
         return [framework_problem(name, exc)]
     except WorkbookError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from natrisk.domain.framework import Framework
-from natrisk.errors import FrameworkError, Problem, WorkbookError
+from natrisk.errors import FrameworkError, Problem, WorkbookError, problem_count
 from natrisk.frameworks import bundled_ids, bundled_path
 from natrisk.io.workbook import Locator, _locate, read_raw
 
@@ -64,7 +64,7 @@ def parse_framework(raw: Any, where: Locator, name: str) -> Framework:
             )
             for e in exc.errors()
         ]
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems) from exc
+        raise WorkbookError(f"{name}: {problem_count(len(problems))}", problems) from exc
 
 
 def _described(p: Problem) -> str:

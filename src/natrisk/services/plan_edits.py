@@ -20,7 +20,7 @@ from natrisk.domain.plan import (
     ReportText,
     Weighing,
 )
-from natrisk.errors import InputError, Problem, WorkbookError
+from natrisk.errors import InputError, Problem, WorkbookError, problem_count
 from natrisk.io.plan import _message, dump_plan, parse_plan
 from natrisk.services.access import NotFound
 
@@ -38,7 +38,7 @@ def model(cls: type[Any], data: Any, what: str) -> Any:
         problems = [
             Problem(what, "", ".".join(str(p) for p in e["loc"]), _message(e)) for e in exc.errors()
         ]
-        raise WorkbookError(f"{what}: {len(problems)} problem(s)", problems) from exc
+        raise WorkbookError(f"{what}: {problem_count(len(problems))}", problems) from exc
 
 
 def record_weighing(plan: Plan, data: dict[str, Any], facts: EditionFacts | None) -> Plan:

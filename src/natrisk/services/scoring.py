@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from natrisk.domain.edition import Likelihood, Range, Scenario, Score, Workbook
 from natrisk.domain.framework import Criterion, Framework
-from natrisk.errors import InputError, Problem, WorkbookError
+from natrisk.errors import InputError, Problem, WorkbookError, problem_count
 from natrisk.method import classes as cls
 from natrisk.method import likelihood as lik
 from natrisk.security import level_index
@@ -282,8 +282,13 @@ class _Resolver:
         return point, lo, hi, pos
 
 
-def resolve(book: Workbook, framework: Framework, file: str = "") -> ScoreTable:
-    """Check a workbook against its framework and turn it into arrays; raise every problem."""
+def resolve(
+    book: Workbook, framework: Framework, file: str = "", themes: bool = False
+) -> ScoreTable:
+    """Check a workbook against its framework and turn it into arrays; raise every problem.
+
+    ``themes`` also checks each scenario's theme (files read and imported: a stored edition
+    is drawn as it is, whatever themes it holds)."""
     r = _Resolver(framework, file)
     if book.edition.classification is not None:
         try:
@@ -292,17 +297,25 @@ def resolve(book: Workbook, framework: Framework, file: str = "") -> ScoreTable:
             r.problems.append(Problem(file, "edition", "classification", exc.message))
     seen: set[str] = set()
     dists, points, liks = [], [], []
+    known = known_themes(book, framework) if themes else []
     for scen in book.scenarios:
         if scen.id in seen:
             r.note(scen.id, "id", "this scenario id is used more than once; ids must be unique")
         seen.add(scen.id)
+        if known and scen.theme not in known:
+            r.note(
+                scen.id,
+                "theme",
+                f"unknown theme {scen.theme!r}; {framework.id} has {', '.join(known)}"
+                " (an edition names its own under edition: themes:)",
+            )
         _check_classifications(r, scen)
         dist, point = _scenario_cells(r, scen, framework)
         dists.append(dist)
         points.append(point)
         liks.append(r.likelihood(scen.id, scen.likelihood))
     if r.problems:
-        raise WorkbookError(f"{file or 'workbook'}: {len(r.problems)} problem(s)", r.problems)
+        raise WorkbookError(f"{file or 'workbook'}: {problem_count(len(r.problems))}", r.problems)
     dist_arr = np.stack(dists)
     low, high = cls.support(dist_arr)
     checked = [x for x in liks if x is not None]
@@ -319,6 +332,18 @@ def resolve(book: Workbook, framework: Framework, file: str = "") -> ScoreTable:
         likelihood_high=np.array([x[2] for x in checked]),
         likelihood_pos=np.array([x[3] for x in checked]),
     )
+
+
+def known_themes(book: Workbook, framework: Framework) -> list[str]:
+    """The themes a scenario may have: the framework's, then the edition's own (``themes:``
+    in the header, as ids or ``{id, name}``). Empty when neither names any: then all go."""
+    own = (book.edition.model_extra or {}).get("themes") or []
+    ids = [t.id for t in framework.themes]
+    for theme in own if isinstance(own, list) else []:
+        tid = theme.get("id") if isinstance(theme, dict) else theme
+        if isinstance(tid, str) and tid not in ids:
+            ids.append(tid)
+    return ids
 
 
 def _point(dist: NDArray[np.float64]) -> int:

@@ -70,18 +70,20 @@ def import_workbook(
     reason: str = "import",
     copying: bool = False,
     name: str | None = None,
+    themes: bool = False,
 ) -> Edition:
     """Store a validated workbook as a new draft edition of the actor's organisation.
 
     ``copying`` is the next cycle's copy of a stored edition: it keeps material above the
-    copier's clearance (which they still cannot see) instead of refusing it.
+    copier's clearance (which they still cannot see) instead of refusing it. ``themes``
+    refuses a scenario theme neither the framework nor the edition's header names (files
+    and uploads; the services' own callers pass what they stored).
     """
     # a file path only from the command line (``path`` given); an upload names an id
     base = path.parent if path is not None else None
     fw = named_framework(session, book.edition.framework, base_dir=base)
-    resolve(
-        book, fw, str(path) if path is not None else (name or "upload")
-    )  # every problem is raised before anything is stored
+    # every problem is raised before anything is stored
+    resolve(book, fw, str(path) if path is not None else (name or "upload"), themes=themes)
     if not copying:
         _within_clearance(book, actor)
     store_framework(session, fw)

@@ -12,15 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, Id, OptionalId, database
 from natrisk.api.routes_accounts import client_address
-from natrisk.domain.edition import Workbook
 from natrisk.errors import InputError, NatriskError, WorkbookError
 from natrisk.i18n import translator
 from natrisk.method.aggregation import METHODS
 from natrisk.security import ROLES, TRANSITIONS, allows, level_name, levels
 from natrisk.services import accounts, editing, review, runs, scenarios, signins, workspace
-from natrisk.services.access import Actor, edition_for, scenario_for, visible_editions
+from natrisk.services.access import Actor, edition_for, may_import, scenario_for, visible_editions
 from natrisk.services.analysis import assessment_for
-from natrisk.services.framework_store import upload_problems
 from natrisk.store.database import Database
 from natrisk.store.models import User
 from natrisk.web import run_pages
@@ -123,6 +121,7 @@ def _me(s: Any, actor: Actor) -> dict[str, Any]:
         "name": user.display_name if user else actor.username,
         "clearance": level_name(actor.clearance),
         "admin": actor.is_admin,
+        "may_import": may_import(s, actor),
     }
 
 
@@ -632,46 +631,54 @@ def _arrows_spec(result: dict[str, Any]) -> dict[str, Any]:
 @router.get("/import")
 def import_form(request: Request, actor: PageActor, s: PageSession) -> Response:
     """Upload a workbook."""
-    return page(request, "import.html", me=_me(s, actor), problems=[], error=None)
+    return page(
+        request, "import.html", me=_me(s, actor), problems=[], error=None, new_id="", free=""
+    )
 
 
 @router.post("/import", dependencies=[Csrf])
 async def import_upload(request: Request, actor: PageActor, s: PageSession) -> Response:
-    """Import an uploaded workbook; every problem shown, nothing stored if anything is wrong."""
+    """Import an uploaded workbook; every problem shown, nothing stored if anything is wrong.
+    A workbook whose id is taken is imported under the new id the form gives."""
     from pathlib import Path
 
-    from natrisk.io.workbook import load_upload_located
+    from natrisk.services.access import require_import
+    from natrisk.services.imports import IdTaken
+    from natrisk.services.imports import import_upload as store_upload
 
     async with request.form() as form:  # closes the upload's temporary file
         upload = form.get("file")
         sent = None if upload is None or isinstance(upload, str) else upload
         name = Path(sent.filename).name if sent is not None and sent.filename else ""
         data = await sent.read() if sent is not None else b""
+        new_id = text_field(form.get("new_id"), "new id", 100)
     me = _me(s, actor)  # read before any rollback closes the transaction
-    error, problems = None, []
+    error, problems, free = None, [], ""
     try:
-        if not actor.is_admin:
-            raise InputError("only administrators import editions")
+        require_import(s, actor)
         if not name:
             raise InputError("choose a workbook file (.yaml, .json or .xlsx)")
-        book, locate = load_upload_located(data, name)
-        try:
-            edition = workspace.import_workbook(s, None, book, actor, name=name)
-        except WorkbookError as exc:
-            exc.problems = locate(exc.problems)
-            raise
+        edition = store_upload(s, actor, data, name, new_id)
         return RedirectResponse(f"/editions/{edition.id}", status_code=303)
     except WorkbookError as exc:
         s.rollback()
-        if isinstance(exc.partial, Workbook):
-            found = upload_problems(s, exc.partial, name)  # by id: no file opened
-            exc.problems += exc.locate(found) if exc.locate else found
-            exc.message = f"{name}: {len(exc.problems)} problem(s)"
         error, problems = exc.message, exc.problems
+    except IdTaken as exc:
+        s.rollback()
+        error, free = exc.message, exc.free
     except NatriskError as exc:
         s.rollback()
         error = exc.message
-    return page(request, "import.html", status=400, me=me, problems=problems, error=error)
+    return page(
+        request,
+        "import.html",
+        status=400,
+        me=me,
+        problems=problems,
+        error=error,
+        new_id=new_id,
+        free=free,
+    )
 
 
 @router.get("/editions/{edition_id}/public.zip")

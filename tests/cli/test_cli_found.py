@@ -1,0 +1,133 @@
+"""Validation lists every problem at once, each at its line or sheet row (issue 14, item 7).
+
+A YAML with four errors listed two (the unknown criterion only once the others were fixed,
+the unknown theme never); an XLSX with a formula, a bad class, an unknown criterion and a bad
+likelihood listed only the formula; counts read "1 problem(s)".
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from natrisk.io.workbook import parse_workbook
+from natrisk.io.xlsx import write_xlsx
+
+FOUR = """\
+format: natrisk/1
+edition:
+  id: four-errors
+  title: Four errors
+  framework: nl-2023
+scenarios:
+  - id: dike
+    title: Dike breach
+    theme: no-such-theme
+    malicious: false
+    likelihood: Q
+    impacts:
+      9.9: C
+      5.3: Z
+  - id: grid
+    title: Grid failure
+    theme: cyber
+    malicious: false
+    likelihood: B
+    impacts:
+      5.3: C
+"""
+
+
+def natrisk(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "natrisk", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def listed(out: str) -> list[str]:
+    return [line.strip()[2:] for line in out.splitlines() if line.strip().startswith("- ")]
+
+
+def test_a_yaml_with_four_errors_lists_all_four_in_line_order(tmp_path: Path) -> None:
+    path = tmp_path / "four.yaml"
+    path.write_text(FOUR)
+    result = natrisk("validate", str(path))
+    assert result.returncode == 2, result
+    out = result.stdout + result.stderr
+    assert "4 problems" in out, out
+    found = listed(out)
+    assert len(found) == 4, out
+    theme, likelihood, criterion, klass = found
+    assert "line 9" in theme and "unknown theme 'no-such-theme'" in theme and "cyber" in theme
+    assert "line 11" in likelihood and "likelihood" in likelihood and "'Q'" in likelihood
+    assert "line 13" in criterion and "9.9" in criterion and "unknown criterion" in criterion
+    assert "line 14" in klass and "'Z'" in klass
+
+
+def test_an_edition_names_its_own_themes(tmp_path: Path) -> None:
+    path = tmp_path / "own.yaml"
+    text = FOUR.replace(
+        "  framework: nl-2023\n", "  framework: nl-2023\n  themes: [no-such-theme]\n"
+    )
+    path.write_text(text.replace("likelihood: Q", "likelihood: B").replace("9.9: C", "5.2: C"))
+    path.write_text(path.read_text().replace("5.3: Z", "5.3: D"))
+    result = natrisk("validate", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_one_problem_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text(
+        FOUR.replace("theme: no-such-theme", "theme: cyber")
+        .replace("likelihood: Q", "likelihood: B")
+        .replace("      9.9: C\n", "")
+    )
+    result = natrisk("validate", str(path))
+    out = result.stdout + result.stderr
+    assert re.search(r": 1 problem$", out, re.M), out
+    assert "problem(s)" not in out
+
+
+def four_xlsx(path: Path) -> Path:
+    """A workbook with a formula, a bad class, an unknown criterion and a bad likelihood."""
+    raw = {
+        "format": "natrisk/1",
+        "edition": {"id": "xl-four", "title": "Four in Excel", "framework": "nl-2019"},
+        "scenarios": [
+            {
+                "id": sid,
+                "title": sid.title(),
+                "theme": "cyber",
+                "likelihood": "B",
+                "impacts": {"2.1": {"quantity": {"min": 50, "max": 300}}, "3.2": "C", "5.3": "C"},
+            }
+            for sid in ("dike", "grid", "port")
+        ],
+    }
+    write_xlsx(parse_workbook(raw, {}, "x"), path)
+    wb = openpyxl.load_workbook(path)
+    wb["impacts"]["D2"] = "=10*5"  # row 2: a formula
+    wb["impacts"]["C3"] = "Q"  # row 3: a class the framework does not have
+    wb["impacts"]["B4"] = "9.9"  # row 4: a criterion it does not have
+    wb["scenarios"]["G4"] = "Z"  # row 4 of scenarios (port): a bad likelihood
+    wb.save(path)
+    return path
+
+
+def test_an_xlsx_with_four_errors_lists_all_four_at_their_rows(tmp_path: Path) -> None:
+    path = four_xlsx(tmp_path / "four.xlsx")
+    result = natrisk("validate", str(path))
+    assert result.returncode == 2
+    out = result.stdout + result.stderr
+    found = listed(out)
+    assert len(found) == 4, out
+    assert "4 problems" in out
+    likelihood, formula, klass, criterion = found
+    assert re.search(r"sheet scenarios, row 4, scenario port: likelihood: class 'Z'", likelihood)
+    assert "sheet impacts, row 2" in formula and "formula in cell D2" in formula
+    assert "sheet impacts, row 3" in klass and "'Q'" in klass
+    assert "sheet impacts, row 4" in criterion and "9.9" in criterion
