@@ -79,6 +79,14 @@ def csrf_token(request: Request) -> str:
     return str(getattr(request.state, "login_csrf", ""))
 
 
+def lang_url(request: Request, code: str) -> str:
+    """This page in another language, keeping its state (method, profile, uncertainty, ...)."""
+    from urllib.parse import urlencode
+
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{request.url.path}?{urlencode([*kept, ('lang', code)])}"
+
+
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a page or an HTMX fragment (templates starting with '_' are fragments)."""
     lang = language(request)
@@ -93,6 +101,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
             csrf=token,
             version=__version__,
             path=request.url.path,
+            lang_url=lambda code: lang_url(request, code),
             **context,
         )
     )
