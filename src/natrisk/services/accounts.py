@@ -215,12 +215,41 @@ def set_role(
     if current is not None and not may_grant(own, current):
         raise Forbidden(f"as {own} you cannot change the role of {username!r} ({current})")
     member = session.get(Membership, (user.id, edition.id))
+    before = member.role if member is not None else None
     if member is None:
         member = Membership(user_id=user.id, edition_id=edition.id, role=role)
         session.add(member)
     else:
         member.role = role
+    if before != role:
+        role_audit(session, actor, edition.id, user, before, role)
     return member
+
+
+def role_audit(
+    session: Session,
+    actor: Actor,
+    edition_id: int,
+    user: User,
+    before: str | None,
+    after: str | None,
+) -> None:
+    """A role given, changed or taken away, in the audit trail of the edition."""
+    from natrisk.services import audit
+
+    reason = (
+        "role given" if before is None else "role taken away" if after is None else "role changed"
+    )
+    audit.record(
+        session,
+        actor.username,
+        "role",
+        f"edition:{edition_id}:role:{user.organisation.slug}/{user.username}",
+        None if before is None else {"role": before},
+        None if after is None else {"role": after},
+        reason,
+        edition_id=edition_id,
+    )
 
 
 def ensure_role(session: Session, actor: Actor, edition_id: int, username: str, role: str) -> None:

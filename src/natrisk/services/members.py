@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from natrisk.security import level_name, may_grant
 from natrisk.services.access import Actor, Forbidden, NotFound, edition_for, role_in
-from natrisk.services.accounts import find_user
+from natrisk.services.accounts import find_user, role_audit
 from natrisk.store.models import Membership, Organisation, User
 
 
@@ -53,4 +53,5 @@ def remove_member(session: Session, actor: Actor, edition_id: int, username: str
         raise Forbidden(f"as {own} you cannot change the role of {username!r} ({current})")
     if user.id == actor.user_id:
         raise Forbidden("you cannot take away your own role; ask another coordinator")
+    role_audit(session, actor, edition.id, user, member.role, None)
     session.delete(member)
