@@ -335,12 +335,10 @@ def upload(
     edition_id: Id, s: SessionDep, actor: ActorDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     """Import a signal file (YAML, JSON, XLSX or CSV), all or nothing; every bad row listed."""
-    from natrisk.io.signals import parse_located
-    from natrisk.services.signal_files import import_file
+    from natrisk.services.signal_files import import_upload
 
     name = file.filename or "upload.yaml"
-    doc, locate = parse_located(file.file.read(), name)
-    done = import_file(s, actor, edition_id, doc, locate)
+    done = import_upload(s, actor, edition_id, file.file.read(), name)
     return {"signals": done.signals, "scans": done.scans, "clusters": done.clusters}
 
 

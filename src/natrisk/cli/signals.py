@@ -80,13 +80,12 @@ def signals_import(
     Example: natrisk signals import examples/signals-2026.yaml --edition 1 --user analyst
     """
     from natrisk.io.files import read_bytes
-    from natrisk.io.signals import parse_located
-    from natrisk.services.signal_files import import_file
+    from natrisk.services.signal_files import import_upload
 
     with edges():
-        doc, locate = parse_located(read_bytes(file), str(file))
-        with progress_bar("importing", len(doc.signals) > 500) as bar, _session(database) as s:
-            done = import_file(s, actor_named(s, user), edition, doc, locate, bar)
+        data = read_bytes(file)
+        with progress_bar("importing", len(data) > 100_000) as bar, _session(database) as s:
+            done = import_upload(s, actor_named(s, user), edition, data, str(file), bar)
         err.print(
             f"imported {done.signals} signals, {done.scans} scans and {done.clusters} clusters into edition {edition}"
         )

@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from natrisk.domain.signals import SIGNALS_FORMAT, SignalFile, file_problems
+from natrisk.domain.signals import SIGNALS_FORMAT, Signal, SignalFile, file_problems
 from natrisk.errors import OutputError, Problem, WorkbookError
 from natrisk.io.files import decode_text, read_bytes, write_text_atomic
 from natrisk.io.plan import _Dumper, _message
@@ -125,12 +125,27 @@ def parse_signals(raw: Any, where: Locator, name: str) -> SignalFile:
         raise _too_deep(name, exc) from exc
     except ValidationError as exc:
         problems = [_problem(tuple(e["loc"]), _message(e), raw, where, name) for e in exc.errors()]
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems) from exc
+        error = WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+        # the signals that are valid on their own, by their place in the file, so the checks
+        # against the database can name their problems in the same answer
+        error.partial = list(_valid_signals(raw.get("signals")))
+        error.locate = lambda loc, message: _problem(loc, message, raw, where, name)
+        raise error from exc
     found = file_problems(doc)
     if found:
         problems = [_problem(loc, msg, raw, where, name) for loc, msg in found]
         raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
     return doc
+
+
+def _valid_signals(items: Any) -> Iterator[tuple[int, Signal]]:
+    if not isinstance(items, list):
+        return
+    for i, item in enumerate(items):
+        try:
+            yield i, Signal.model_validate(item)
+        except (ValidationError, TypeError, ValueError):
+            continue
 
 
 def _problem(loc: tuple[Any, ...], message: str, raw: Any, where: Locator, name: str) -> Problem:
@@ -285,6 +300,16 @@ def _from_rows(rows: Rows, name: str) -> tuple[dict[str, Any], Locator]:
     if problems:
         raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
     return raw, where
+
+
+def problem_order(problems: list[Problem]) -> list[Problem]:
+    """Problems in the order of the file: by line (or sheet row), then as found."""
+
+    def key(p: Problem) -> tuple[int, int]:
+        digits = "".join(ch if ch.isdigit() else " " for ch in p.where.split(",")[0]).split()
+        return (0, int(digits[-1])) if digits else (1, 0)
+
+    return sorted(problems, key=key)
 
 
 # ----------------------------------------------------------------------------- writing

@@ -10,7 +10,7 @@ cluster is an audit entry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from natrisk.domain.signals import SignalFile
+from natrisk.domain.signals import Signal, SignalFile
 from natrisk.errors import InputError, Problem, WorkbookError
 from natrisk.method.horizon import State
 from natrisk.security import level_index
@@ -191,17 +191,8 @@ def _store_scan(session: Session, actor: Actor, edition: Edition, scan: Any) -> 
 def _problems(
     session: Session, actor: Actor, edition: Edition, doc: SignalFile, locate: Locate
 ) -> list[Problem]:
+    out = signal_problems(session, actor, edition, enumerate(doc.signals), locate)
     themes = {tid for tid, _ in themes_of(session, edition)}
-    scenarios = _visible_scenarios(session, actor, edition)
-    taken = set(
-        session.scalars(select(SignalRecord.slug).where(SignalRecord.edition_id == edition.id))
-    )
-    out = []
-    for i, sig in enumerate(doc.signals):
-        for p in _refs(sig, themes, scenarios, actor, ""):
-            out.append(locate(("signals", i, *_path(p.field)), p.message))
-        if sig.id in taken:
-            out.append(locate(("signals", i, "id"), f"a signal {sig.id!r} exists in this edition"))
     scans = set(session.scalars(select(ScanRecord.slug).where(ScanRecord.edition_id == edition.id)))
     for i, scan in enumerate(doc.scans):
         if scan.id in scans:
@@ -216,6 +207,54 @@ def _problems(
         if cl.id in clusters:
             out.append(locate(("clusters", i, "id"), f"a cluster {cl.id!r} exists in this edition"))
     return out
+
+
+def signal_problems(
+    session: Session,
+    actor: Actor,
+    edition: Edition,
+    signals: Iterable[tuple[int, Signal]],
+    locate: Locate,
+) -> list[Problem]:
+    """What the edition says of a file's signals (by their place in the file): unknown
+    themes, scenarios the actor cannot see, levels above their clearance, ids taken."""
+    themes = {tid for tid, _ in themes_of(session, edition)}
+    scenarios = _visible_scenarios(session, actor, edition)
+    taken = set(
+        session.scalars(select(SignalRecord.slug).where(SignalRecord.edition_id == edition.id))
+    )
+    out = []
+    for i, sig in signals:
+        for p in _refs(sig, themes, scenarios, actor, ""):
+            out.append(locate(("signals", i, *_path(p.field)), p.message))
+        if sig.id in taken:
+            out.append(locate(("signals", i, "id"), f"a signal {sig.id!r} exists in this edition"))
+    return out
+
+
+def import_upload(
+    session: Session,
+    actor: Actor,
+    edition_id: int,
+    data: bytes,
+    name: str,
+    progress: Progress = None,
+) -> Imported:
+    """Read a signal file's bytes and import it; a file with problems is answered with all
+    of them at once (its own and the edition's), and nothing is stored."""
+    from natrisk.io.signals import parse_located, problem_order
+
+    try:
+        doc, locate = parse_located(data, name)
+    except WorkbookError as exc:
+        if isinstance(exc.partial, list) and exc.locate is not None:
+            edition, _ = edition_for(session, actor, edition_id, "edit")
+            exc.problems = problem_order(
+                exc.problems + signal_problems(session, actor, edition, exc.partial, exc.locate)
+            )
+            exc.message = f"{name}: {len(exc.problems)} problem(s); nothing was imported"
+        raise
+    return import_file(session, actor, edition_id, doc, locate, progress)
 
 
 def _path(field: str) -> tuple[Any, ...]:
@@ -293,9 +332,7 @@ def marks(p: Picture, who: str) -> tuple[str | None, str | None]:
     return level_name(level), f"{who} · {dt.date.today().isoformat()}"
 
 
-def write_picture(
-    p: Picture, out_dir: Path, lang: str, pdf: bool, who: str = ""
-) -> list[Path]:
+def write_picture(p: Picture, out_dir: Path, lang: str, pdf: bool, who: str = "") -> list[Path]:
     """Write the threat picture (HTML, optional PDF, the radar's Vega-Lite spec), all or none."""
     import json
 
