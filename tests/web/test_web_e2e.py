@@ -66,12 +66,14 @@ def score_card(page: Page, criterion: str) -> Locator:
 def test_sign_in_open_the_picture_hover_and_click_a_point(people: Browsers) -> None:
     page = people.page()
     page.goto("/")
-    expect(page).to_have_url(re.compile(r"/login\?next=(%2F|/)editions$"))
+    expect(page).to_have_url(re.compile(r"/login\?next=(%2F|/)$"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Username").fill("analyst1")
     page.get_by_label("Password").fill("analyst1-web-correct-horse")
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/editions$"))
+    expect(page).to_have_url(re.compile(r"/$"))  # the start page of one's own work
+    expect(page.get_by_role("heading", name="Your work")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Editions").click()
     expect(page.get_by_role("heading", name="Editions")).to_be_visible()
 
     page.get_by_role("link", name=MAIN_TITLE).click()
