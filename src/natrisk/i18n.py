@@ -74,3 +74,17 @@ def parse_number(text: str, lang: str) -> float:
     if number != number or number in (float("inf"), float("-inf")):
         raise ValueError(_("“%(text)s” is not a number%(hint)s") % {"text": text, "hint": ""})
     return number
+
+
+def method_label(method: str, lang: str) -> str:
+    """A method's name as readers know it ("Weighted sum", not ``weighted-sum``)."""
+    _ = translator(lang)
+    names = {"weighted-sum": _("Weighted sum"), "medal": _("Medal"), "evamix": _("Evamix")}
+    return names.get(method, method)
+
+
+def profile_label(framework: object, profile: str, lang: str) -> str:
+    """A weight profile's name from its framework ("Interests weighted equally"), or the id."""
+    profiles = getattr(getattr(framework, "weights", None), "profiles", {}) or {}
+    found = profiles.get(profile)
+    return found.label.get(lang) if found is not None else profile

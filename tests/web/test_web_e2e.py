@@ -120,17 +120,19 @@ def test_switch_method_profile_theme_and_uncertainty(people: Browsers) -> None:
     page = people.page("analyst2")
     main = people.site.world.main
     open_picture(page, main)
-    assert "Method: weighted-sum, weight profile: equal" in _subtitle(page)
+    assert "Method: Weighted sum, weight profile: Equal weights per criterion" in _subtitle(page)
     subtitle = page.locator("#diagram .role-title-subtitle")
 
     redraw(page, lambda: control(page, "method").select_option("medal"))
     expect(page).to_have_url(re.compile(r"method=medal"))
-    expect(subtitle).to_contain_text("Method: medal")
+    expect(subtitle).to_contain_text("Method: Medal")
     expect(page.locator("#diagram svg.marks")).to_contain_text("Impact class (Medal: highest class")
 
     redraw(page, lambda: control(page, "profile").select_option("physical-first"))
     expect(page).to_have_url(re.compile(r"profile=physical-first"))
-    expect(subtitle).to_contain_text("Method: medal, weight profile: physical-first")
+    expect(subtitle).to_contain_text(
+        "Method: Medal, weight profile: Physical and territorial harm first"
+    )
     expect(control(page, "method")).to_have_value("medal")
 
     redraw(page, lambda: control(page, "theme").select_option(label="Cyber threats"))

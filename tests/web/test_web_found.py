@@ -196,3 +196,97 @@ def test_an_analyst_imports_and_sees_every_problem_of_a_workbook(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Imported twice")
     page.goto("/editions")
     expect(page.locator("table.list tbody tr", has_text="Imported twice")).to_have_count(2)
+
+
+# ---------------------------------------------------------------------------- the picture
+
+
+def _diagram(page: Page) -> None:
+    page.locator("#diagram[data-ready=true]").wait_for(state="attached")
+    page.locator("#diagram svg.marks").wait_for()
+
+
+POINTS = "#diagram path[role=graphics-symbol][aria-roledescription=point]"
+
+
+def test_the_diagram_says_what_was_given_in_words(people: Browsers) -> None:
+    """The tooltip gave "B" for a likelihood of A-B and no class per criterion; points read
+    "2.4515449935" to a screen reader; the subtitle promised percentile bars that were not
+    there; method and profile showed as ids (weighted-sum, interests-equal)."""
+    raw = _raw23()
+    raw["scenarios"][0]["likelihood"] = "A-B"
+    edition = _edition(people, raw)
+    page = people.page("reader")
+    page.goto(f"/editions/{edition}")
+    _diagram(page)
+    labels = page.locator(POINTS).evaluate_all("ps => ps.map(p => p.ariaLabel)")
+    assert len(labels) == 3
+    for label in labels:
+        assert not re.search(r"\d\.\d{3,}", label), label
+    dike = page.locator(f'{POINTS}[aria-label*="Scenario: Dike breach in a polder;"]')
+    expect(dike).to_have_attribute("aria-label", re.compile("Likelihood: A-B;"))
+    dike.hover()
+    tooltip = page.locator("#vg-tooltip-element")
+    expect(tooltip).to_contain_text("A-B")
+    expect(tooltip).to_contain_text("Class per criterion")
+    expect(tooltip).to_contain_text("2.2 B")
+    subtitle = page.locator("#diagram .role-title-subtitle")
+    expect(subtitle).to_have_text(
+        "Method: Weighted sum, weight profile: Equal weights per criterion"
+    )
+    expect(page.locator("form.controls select[name=method] option:checked")).to_have_text(
+        "Weighted sum"
+    )
+    page.goto(f"/editions/{edition}?uncertainty=1")
+    _diagram(page)
+    expect(subtitle).to_contain_text("bars: 5th-95th percentile")
+
+
+def test_theme_colours_do_not_change_with_the_language(people: Browsers) -> None:
+    """Coastal flood was blue in English and brown in Dutch: the colours followed the
+    translated names' order."""
+    page = people.page("reader")
+    title = "Coastal flood after a dike breach in South Holland"
+    colours = []
+    for lang in ("en", "nl"):
+        page.goto(f"/editions/{people.site.world.main}?lang={lang}")
+        _diagram(page)
+        colours.append(
+            page.locator(f'{POINTS}[aria-label*="Scenario: {title};"]').get_attribute("fill")
+        )
+    assert colours[0] and colours[0] == colours[1], colours
+
+
+def test_the_language_switch_keeps_method_profile_and_uncertainty(people: Browsers) -> None:
+    page = people.page("reader")
+    page.goto(f"/editions/{people.site.world.main}")
+    _diagram(page)
+    page.locator("form.controls select[name=method]").select_option("medal")
+    expect(page).to_have_url(re.compile("method=medal"))
+    page.locator("form.controls select[name=profile]").select_option("physical-first")
+    expect(page).to_have_url(re.compile("profile=physical-first"))
+    page.get_by_label("Show uncertainty").check()
+    expect(page).to_have_url(re.compile("uncertainty=1"))
+    _diagram(page)
+    page.get_by_role("link", name="NL", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    expect(page.locator("form.controls select[name=method]")).to_have_value("medal")
+    expect(page.locator("form.controls select[name=profile]")).to_have_value("physical-first")
+    expect(page.locator("form.controls input[name=uncertainty]")).to_be_checked()
+
+
+def test_downloads_carry_the_edition_language_and_date(people: Browsers) -> None:
+    """The YAML export saved as "export" and the PDF as "report.pdf"."""
+    import datetime as dt
+
+    page = people.page("coordinator")
+    page.goto(f"/editions/{people.site.world.main}")
+    today = dt.date.today().isoformat()
+    with page.expect_download() as got:
+        page.get_by_role("link", name="Workbook (YAML)").click()
+    assert got.value.suggested_filename == f"nl-example-2026-{today}.yaml"
+    with page.expect_download(timeout=90_000) as got:
+        page.get_by_role("link", name="Risk picture (PDF)").click()
+    assert got.value.suggested_filename == f"nl-example-2026-risk-picture-en-{today}.pdf"
+    # a draft has no public edition to download: no link that answers 409
+    expect(page.get_by_role("link", name="Public edition (zip)")).to_have_count(0)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from natrisk.api import routes_runs
 from natrisk.api.deps import ActorDep, Id, SessionDep
+from natrisk.api.downloads import attachment
 from natrisk.errors import InputError
 from natrisk.security import level_name
 from natrisk.services import audit
@@ -73,8 +74,10 @@ def report(
     sens = run_sensitivity(a.table, a.settings, samples=samples, seed=0)
     chapter = chapter_of(a, stacked, roll, lang)
     html = render_html(a, sens, lang, marking=marking, watermark=watermark, stacking=chapter)
-    body = html.encode("utf-8") if fmt == "html" else render_pdf(html)
-    return Response(body, media_type=MEDIA[fmt])
+    if fmt == "html":
+        return Response(html.encode("utf-8"), media_type=MEDIA[fmt])
+    name = attachment(f"{edition.slug}-risk-picture", "pdf", lang)
+    return Response(render_pdf(html), media_type=MEDIA[fmt], headers=name)
 
 
 @router.get("/audit/verify")

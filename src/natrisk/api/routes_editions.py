@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from natrisk.api.conditional import edition_tag, send
 from natrisk.api.deps import ActorDep, Id, SessionDep
+from natrisk.api.downloads import attachment
 from natrisk.api.versions import IfMatch, sent_version
 from natrisk.errors import InputError
 from natrisk.io.workbook import dump_workbook, parse_workbook
@@ -173,7 +174,10 @@ def export_edition(
         return json.dumps(data | {"withheld": notes}, ensure_ascii=False).encode("utf-8")
 
     media = "application/yaml" if format == "yaml" else "application/json"
-    return send(request, tag, media, build)
+    response = send(request, tag, media, build)
+    if format == "yaml":  # saved as the edition's id and the day, not as "export"
+        response.headers.update(attachment(e.slug, "yaml"))
+    return response
 
 
 @router.post("/{edition_id}/transition")

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from natrisk.api.deps import ActorDep, Id, OptionalId, SessionDep
+from natrisk.api.downloads import attachment
 from natrisk.api.versions import IfMatch, sent_version
 from natrisk.errors import InputError
 from natrisk.io.plan import dump_plan, plan_text
@@ -348,7 +349,5 @@ def review(
     return Response(
         render_pdf(html),
         media_type="application/pdf",
-        headers={
-            "content-disposition": f'attachment; filename="progress-{sp.record.slug}-{lang}.pdf"'
-        },
+        headers=attachment(f"progress-{sp.record.slug}", "pdf", lang),
     )

@@ -107,13 +107,14 @@ def diagram_rows(
         y_hi = impact_axis(assessment, sensitivity.mc.score_quantile(0.95))
     else:
         y_lo, y_hi = y, y
-    lik_ids = fw.likelihood.ids
     _ = translator(lang)
     numbers = label_numbers(assessment)
     xs = spread_classes(t.likelihood_pos, y)
     rows = []
     for s, scen in enumerate(t.scenarios):
         mid, lo, hi = t.likelihood_pos[s]
+        likelihood = likelihood_text(t, s)
+        reading = assessment.impact_reading(s, lang)
         rows.append(
             {
                 "id": scen.id,
@@ -128,13 +129,51 @@ def diagram_rows(
                 "y": float(y[s]),
                 "y_lo": float(min(y_lo[s], y[s])),
                 "y_hi": float(max(y_hi[s], y[s])),
-                "likelihood": lik_ids[t.likelihood_point[s]],
+                "likelihood": likelihood,
                 "score": round(float(assessment.scores[s]), 3),
-                "reading": assessment.impact_reading(s, lang),
+                "reading": reading,
                 "rank": int(assessment.ranks[s]),
+                "classes": criterion_classes(t, s),
+                # what a screen reader says of the point: words and classes, no raw floats
+                "aria": _(
+                    "Scenario: {title}; Theme: {theme}; Rank: {rank}; Likelihood: {likelihood}; "
+                    "Total impact: {impact}"
+                ).format(
+                    title=scen.title,
+                    theme=fw.theme_name(scen.theme, lang),
+                    rank=int(assessment.ranks[s]),
+                    likelihood=likelihood,
+                    impact=reading or f"{float(assessment.scores[s]):.2f}",
+                ),
             }
         )
     return rows
+
+
+def likelihood_text(table: Any, s: int) -> str:
+    """A scenario's likelihood as it was given: "A-B" for a range, "C (B-D)" for an estimate,
+    the class range of a probability range; never only the representative class."""
+    from natrisk.domain.edition import class_text
+
+    ids = table.framework.likelihood.ids
+    given = class_text(table.scenarios[s].likelihood)
+    if given:
+        return str(given)
+    lo, hi = int(table.likelihood_low[s]), int(table.likelihood_high[s])
+    return ids[lo] if lo == hi else f"{ids[lo]}-{ids[hi]}"
+
+
+def criterion_classes(table: Any, s: int) -> str:
+    """The class per criterion of one scenario ("1.1 C · 2.1 D-E"), the criteria it touches."""
+    ids = table.framework.impact_classes.ids
+    out = []
+    for j, cid in enumerate(table.criteria):
+        lo, hi, point = int(table.low[s, j]), int(table.high[s, j]), int(table.point[s, j])
+        if hi == 0:
+            continue  # X: no impact
+        klass = ids[point] if lo == hi else f"{ids[point]} ({ids[lo]}-{ids[hi]})"
+        out.append(f"{cid} {klass}")
+    return " · ".join(out)
 
 
 def diagram_spec(
@@ -158,15 +197,18 @@ def diagram_spec(
         for r in rows:
             r["href"] = f"{link}{r['id']}"
     n_lik = len(fw.likelihood.classes)
+    y_span = (
+        (0.0, len(fw.impact_classes.levels) + 0.3)
+        if assessment.settings.method != "evamix"
+        else (min((r["y"] for r in rows), default=0.0), max((r["y"] for r in rows), default=1.0))
+    )
+    place_labels(rows, (0.5, n_lik + 0.5), y_span)
     tick_expr = likelihood_ticks(fw, lang)
-    themes = sorted({r["theme"] for r in rows})
     color = alt.Color(
         "theme:N",
         title=_("Theme"),
-        scale=alt.Scale(domain=themes, range=PALETTE)
-        if len(themes) <= len(PALETTE)
-        else alt.Scale(domain=themes, scheme="category20"),
-        legend=alt.Legend(orient="bottom", columns=3, labelLimit=260),
+        scale=theme_scale(fw, assessment.table.scenarios, lang, {r["id"] for r in rows}),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=300),
     )
     base = alt.Chart(alt.Data(name="scenarios"))  # rows are attached below, outside Altair
     x_scale = alt.Scale(domain=[0.5, n_lik + 0.5], nice=False)
@@ -192,6 +234,7 @@ def diagram_spec(
         alt.Tooltip("score:Q", title=_("Impact score")),
         alt.Tooltip("likelihood:N", title=_("Likelihood")),
         alt.Tooltip("malicious:N", title=_("Malicious")),
+        alt.Tooltip("classes:N", title=_("Class per criterion")),
     ]
     ybars = base.mark_rule(opacity=0.45, strokeWidth=1.5).encode(
         x=x, y="y_lo:Q", y2="y_hi:Q", color=color
@@ -214,10 +257,13 @@ def diagram_spec(
             legend=alt.Legend(orient="bottom"),
         ),
         tooltip=tooltip,
+        description=alt.Description("aria:N"),
         **({"href": alt.Href("href:N")} if link is not None else {}),
     )
-    labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=10, fontWeight="bold").encode(
-        x=x, y=y, text="label:N", color=alt.value("#222222")
+    labels = base.mark_text(
+        align="center", baseline="middle", fontSize=10, fontWeight="bold"
+    ).encode(
+        x=alt.X("lx:Q", scale=x_scale), y=alt.Y("ly:Q"), text="label:N", color=alt.value("#222222")
     )
     bands = (
         alt.Chart(alt.Data(values=[{"b": i + 0.5} for i in range(1, n_lik)]))
@@ -231,9 +277,7 @@ def diagram_spec(
             height=420,
             title=alt.Title(
                 _("Risk diagram"),
-                subtitle=_(
-                    "Method: {method}, weight profile: {profile}; bars: 5th-95th percentile"
-                ).format(method=assessment.settings.method, profile=assessment.settings.profile),
+                subtitle=subtitle(assessment, sensitivity is not None, lang),
             ),
         )
         .configure_view(stroke="#999999")
@@ -244,6 +288,89 @@ def diagram_spec(
     spec = chart.to_dict(validate=False)
     spec.setdefault("datasets", {})["scenarios"] = rows
     return spec
+
+
+# where a number may sit around its point, in pixels (right-above first, as before)
+_LABEL_PLACES = [(9, -8), (-9, -8), (9, 8), (-9, 8), (0, -13), (0, 13), (14, 0), (-14, 0)]
+
+
+def place_labels(
+    rows: list[dict[str, Any]],
+    x_span: tuple[float, float],
+    y_span: tuple[float, float],
+    size: tuple[float, float] = (640.0, 420.0),
+) -> None:
+    """Give each point's number a place (``lx``, ``ly``) where it overlaps no other number and
+    no other point: the first free place around it, in rank order; the first place if none is."""
+    sx = size[0] / max(x_span[1] - x_span[0], 1e-9)
+    sy = size[1] / max(y_span[1] - y_span[0], 1e-9)
+    points = [(r["x"] * sx, -r["y"] * sy) for r in rows]  # pixels, y down
+    boxes: list[tuple[float, float, float, float]] = []
+
+    def free(box: tuple[float, float, float, float], own: int) -> bool:
+        x0, y0, x1, y1 = box
+        if any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes):
+            return False
+        return not any(
+            x0 - 4 < px < x1 + 4 and y0 - 4 < py < y1 + 4
+            for i, (px, py) in enumerate(points)
+            if i != own
+        )
+
+    for i in sorted(range(len(rows)), key=lambda k: rows[k]["rank"]):
+        px, py = points[i]
+        half_w, half_h = 3.2 * len(rows[i]["label"]) + 1, 6.0
+        chosen = None
+        for dx, dy in _LABEL_PLACES:
+            box = (px + dx - half_w, py + dy - half_h, px + dx + half_w, py + dy + half_h)
+            if free(box, i):
+                chosen = (dx, dy, box)
+                break
+        if chosen is None:
+            dx, dy = _LABEL_PLACES[0]
+            chosen = (
+                dx,
+                dy,
+                (px + dx - half_w, py + dy - half_h, px + dx + half_w, py + dy + half_h),
+            )
+        boxes.append(chosen[2])
+        rows[i]["lx"] = (px + chosen[0]) / sx
+        rows[i]["ly"] = -(py + chosen[1]) / sy
+
+
+def subtitle(assessment: Assessment, bars: bool, lang: str) -> str:
+    """Method and weight profile by name; the percentile bars only when they are drawn."""
+    from natrisk.i18n import method_label, profile_label
+
+    _ = translator(lang)
+    settings = assessment.settings
+    text = _("Method: {method}, weight profile: {profile}").format(
+        method=method_label(settings.method, lang),
+        profile=profile_label(assessment.table.framework, settings.profile, lang),
+    )
+    return text + (_("; bars: 5th-95th percentile") if bars else "")
+
+
+def theme_scale(fw: Any, scenarios: list[Any], lang: str, shown: set[str]) -> alt.Scale:
+    """Colours per theme *id* (the framework's order, then the edition's own), the same in
+    every language and whatever the filter shows."""
+    order = [t.id for t in fw.themes]
+    order += sorted({sc.theme for sc in scenarios} - set(order))
+    present = [tid for tid in order if any(sc.theme == tid and sc.id in shown for sc in scenarios)]
+    colours = PALETTE + [
+        "#aec7e8",
+        "#ffbb78",
+        "#98df8a",
+        "#ff9896",
+        "#c5b0d5",
+        "#c49c94",
+        "#f7b6d2",
+        "#dbdb8d",
+    ]
+    return alt.Scale(
+        domain=[fw.theme_name(tid, lang) for tid in present],
+        range=[colours[order.index(tid) % len(colours)] for tid in present],
+    )
 
 
 def likelihood_ticks(fw: Any, lang: str) -> str:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, Id, OptionalId, database
+from natrisk.api.downloads import attachment
 from natrisk.api.routes_accounts import client_address
 from natrisk.errors import InputError, NatriskError, WorkbookError
 from natrisk.i18n import translator
@@ -694,5 +695,5 @@ def public_zip(edition_id: Id, actor: PageActor, s: PageSession) -> Response:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():
             zf.writestr(f"{edition.slug}-public/{name}", data)
-    headers = {"Content-Disposition": f'attachment; filename="{edition.slug}-public.zip"'}
+    headers = attachment(f"{edition.slug}-public", "zip")
     return Response(buf.getvalue(), media_type="application/zip", headers=headers)

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from natrisk import __version__
 from natrisk.domain.edition import class_text
-from natrisk.i18n import LANGUAGES, format_number, translations
+from natrisk.i18n import LANGUAGES, format_number, method_label, profile_label, translations
 from natrisk.web.markdown import render_markdown
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -58,6 +58,8 @@ def environment(lang: str) -> jinja2.Environment:
         env.filters["class_text"] = class_text
         env.filters["markdown"] = render_markdown
         env.filters["number"] = lambda value, digits=6: format_number(value, lang, digits)
+        env.globals["method_label"] = lambda method: method_label(method, lang)
+        env.globals["profile_label"] = lambda fw, profile: profile_label(fw, profile, lang)
         _ENVS[lang] = env
     return env
 

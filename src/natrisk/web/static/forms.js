@@ -15,3 +15,12 @@ document.addEventListener("submit", function (event) {
   var question = form && form.dataset ? form.dataset.confirm : "";
   if (question && !window.confirm(question)) { event.preventDefault(); }
 }, true);
+// The language switch keeps the state htmx put in the address since the page loaded (method,
+// profile, uncertainty, filters): the server wrote the links for the address it was asked
+document.addEventListener("click", function (event) {
+  var link = event.target && event.target.closest ? event.target.closest("a[hreflang]") : null;
+  if (!link) { return; }
+  var query = new URLSearchParams(window.location.search);
+  query.set("lang", link.getAttribute("hreflang"));
+  link.href = window.location.pathname + "?" + query.toString();
+}, true);
