@@ -7,6 +7,8 @@ the same database.
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import signal
 import socket
@@ -70,11 +72,12 @@ def free_port() -> int:
 
 
 class Served:
-    """``python -m natrisk serve`` on 127.0.0.1 in a subprocess."""
+    """``python -m natrisk serve`` on 127.0.0.1 in a subprocess (``workers`` web processes)."""
 
-    def __init__(self, url: str, home: Path) -> None:
+    def __init__(self, url: str, home: Path, workers: int = 1) -> None:
         self.url = url
         self.home = home
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.starts = 0
@@ -107,6 +110,8 @@ class Served:
         self.starts += 1
         self.home.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "natrisk", "serve", "--port", str(self.port)]
+        if self.workers > 1:
+            cmd += ["--workers", str(self.workers)]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [*cmd, "--database", self.url],
@@ -170,6 +175,107 @@ class Served:
             cookies=r.cookies,
             timeout=timeout,
         )
+
+    def web_processes(self) -> list[int]:
+        """The process ids of the web processes (the server itself when it has one)."""
+        assert self.proc is not None
+        if self.workers == 1:
+            return [self.proc.pid]
+        return children_of(self.proc.pid)
+
+    def pinned(self, timeout: float = 60.0) -> dict[int, http.client.HTTPConnection]:
+        """One kept-alive connection to each web process, by its process id.
+
+        The kernel hands a new connection to whichever process accepts it first; a
+        connection stays with that process, so a request on it is answered by it.
+        """
+        found: dict[int, http.client.HTTPConnection] = {}
+        spare: list[http.client.HTTPConnection] = []
+        deadline = time.monotonic() + timeout
+        while len(found) < self.workers and time.monotonic() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                conn.request("GET", "/login")
+                conn.getresponse().read()
+            except OSError:
+                conn.close()
+                time.sleep(0.1)
+                continue
+            pid = self.answering(conn)
+            if pid is not None and pid not in found:
+                found[pid] = conn
+            else:
+                spare.append(conn)  # kept open a while: the next connection goes elsewhere
+        for conn in spare:
+            conn.close()
+        if len(found) < self.workers:
+            raise RuntimeError(f"reached {len(found)} of {self.workers} web processes")
+        return found
+
+    def answering(self, conn: http.client.HTTPConnection) -> int | None:
+        """The web process that holds the server's end of ``conn``."""
+        assert conn.sock is not None
+        inode = _server_inode(self.port, conn.sock.getsockname()[1])
+        for pid in self.web_processes():
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
+                        return pid
+                except OSError:
+                    continue
+        return None
+
+
+def children_of(pid: int) -> list[int]:
+    """The web processes uvicorn started for ``pid`` (not job workers, not multiprocessing's
+    resource tracker)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and b"multiprocessing.spawn" in cmdline:
+            out.append(int(entry))
+    return sorted(out)
+
+
+def _server_inode(server_port: int, client_port: int) -> str:
+    """The socket inode of the server's end of the TCP connection from ``client_port``."""
+    want_local, want_remote = f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == want_local and fields[2] == want_remote:
+            return fields[9]
+    raise RuntimeError(f"no connection from port {client_port} to {server_port}")
+
+
+def call(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any, dict[str, str]]:
+    """One request on a kept-alive connection: status, parsed JSON (or text), headers."""
+    data = json.dumps(body).encode() if body is not None else None
+    sent = {**({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})}
+    conn.request(method, path, body=data, headers=sent)
+    r = conn.getresponse()
+    raw = r.read()
+    try:
+        parsed: Any = json.loads(raw)
+    except ValueError:
+        parsed = raw.decode(errors="replace")
+    return r.status, parsed, {k.lower(): v for k, v in r.getheaders()}
 
 
 def body(r: httpx.Response) -> Any:
