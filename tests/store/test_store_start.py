@@ -127,3 +127,25 @@ def test_classified_and_foreign_things_stay_away(world: dict[str, Any]) -> None:
     outsider = new_actor(db, "outsider", organisation="org9", admin=True)
     empty = page(db, outsider)
     assert empty["editions"] == 0 and empty["statuses"] == {} and empty["to_report"] == []
+
+
+def test_ones_own_runs_newest_first_and_only_ones_own(world: dict[str, Any]) -> None:
+    from natrisk.services import runs
+
+    db, admin, edition = world["db"], world["admin"], world["edition"]
+    analyst = new_actor(db, "analyst", clearance=DEPV)
+    grant(db, admin, edition, "analyst", "analyst")
+    params = {"samples": 200, "seed": 1, "method": "weighted-sum", "profile": None}
+    with db.session() as s:
+        first = runs.start(s, analyst, edition, {**params, "weight_mode": "around"}).id
+        second = runs.start(s, analyst, edition, {**params, "weight_mode": "fixed"}).id
+        runs.start(s, admin, edition, {**params, "weight_mode": "around"})
+    with db.session(write=False) as s:
+        mine = start.start_page(s, analyst, TODAY)["runs"]
+    assert [r["id"] for r in mine] == [second, first]
+    assert all(r["status"] == "queued" and r["edition"] == edition for r in mine)
+    with db.session() as s:  # the analyst loses the role: the runs on that edition go too
+        from natrisk.services.members import remove_member
+
+        remove_member(s, admin, edition, "analyst")
+    assert page(db, analyst)["runs"] == []

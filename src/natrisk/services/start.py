@@ -95,10 +95,7 @@ def own_runs(
     """The actor's own runs (newest first) on editions they may still see."""
     from natrisk.services import runs
 
-    mine = getattr(runs, "mine", None)  # the job queue's list of one's runs (services/runs.py)
-    if mine is None:
-        return []
-    return [r for r in mine(session, actor, limit=20) if r.get("edition") in seen]
+    return [r for r in runs.mine(session, actor, limit=20) if r.get("edition") in seen]
 
 
 def by_status(seen: dict[int, tuple[Edition, str]]) -> list[tuple[str, list[tuple[Edition, str]]]]:
