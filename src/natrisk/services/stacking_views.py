@@ -42,6 +42,7 @@ DEFAULT_SAMPLES = 5000
 CAPACITY = 32
 _LOCK = threading.Lock()
 _CASCADES: OrderedDict[tuple[Any, ...], Stacked] = OrderedDict()
+_FLIGHTS: dict[tuple[Any, ...], threading.Lock] = {}
 
 
 def check_samples(samples: int) -> None:
@@ -102,19 +103,27 @@ def cascades_for(
         seed,
         lang,
     )
-    if scope is not None:
+    hidden = hidden_links(session, edition, a.book)
+    if scope is None:  # this transaction has written: compute, do not cache
+        return analyse(a, samples, seed, lang, hidden_links=hidden)
+    with _LOCK:
+        hit = _CASCADES.get(key)
+        if hit is not None:
+            _CASCADES.move_to_end(key)
+            return hit
+        flight = _FLIGHTS.setdefault(key, threading.Lock())
+    with flight:  # one request computes, the others of a burst wait for its result
         with _LOCK:
             hit = _CASCADES.get(key)
-            if hit is not None:
-                _CASCADES.move_to_end(key)
-                return hit
-    result = analyse(a, samples, seed, lang, hidden_links=hidden_links(session, edition, a.book))
-    if scope is not None:
+        if hit is not None:
+            return hit
+        result = analyse(a, samples, seed, lang, hidden_links=hidden)
         with _LOCK:
             _CASCADES[key] = result
+            _FLIGHTS.pop(key, None)
             while len(_CASCADES) > CAPACITY:
                 _CASCADES.popitem(last=False)
-    return result
+        return result
 
 
 def regional_editions(
