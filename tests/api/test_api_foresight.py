@@ -110,8 +110,23 @@ def test_versions_and_clearance_of_a_trend(world: World) -> None:
     )
 
 
+def import_signals(world: World) -> None:
+    """The bundled signals (which the deep-dive names), through the service as an import."""
+    from natrisk.io.files import read_bytes
+    from natrisk.io.signals import parse_located
+    from natrisk.services.access import Actor
+    from natrisk.services.accounts import find_user
+    from natrisk.services.signal_files import import_file
+
+    path = EX / "signals-2026.yaml"
+    with world.db.session() as s:
+        doc, locate = parse_located(read_bytes(path), str(path))
+        import_file(s, Actor.of(find_user(s, "admin1")), world.pub, doc, locate)  # type: ignore[arg-type]
+
+
 def test_a_scenario_from_a_deepdive_shows_where_it_came_from(world: World) -> None:
     imported(world)
+    import_signals(world)
     dd = yaml.safe_load(DEEPDIVE.read_text(encoding="utf-8"))
     analyst = world.as_("analyst")
     bad = {**dd, "theme": "no-such-theme"}
@@ -128,6 +143,9 @@ def test_a_scenario_from_a_deepdive_shows_where_it_came_from(world: World) -> No
     origin = reader.ok("GET", f"/api/editions/{world.pub}/scenarios/vector-borne-outbreak/origin")
     assert origin[0]["deepdive"]["slug"] == "climate-and-health-2026"
     assert [t["trend"] for t in origin[0]["trends"]] == ["climate-change"]
+    assert [x["id"] for x in origin[0]["signals"]] == ["s005-climate-2a"]
+    shown = reader.ok("GET", f"/api/deepdives/{made['id']}")["deepdive"]["signals"]
+    assert "s011-infectious-1a" not in shown  # classified above the reader's clearance
     scen = reader.ok("GET", f"/api/editions/{world.pub}/scenarios/vector-borne-outbreak")
     assert scen is not None
     v = reader.ok("GET", f"/api/deepdives/{made['id']}")["version"]

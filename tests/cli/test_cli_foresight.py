@@ -105,18 +105,11 @@ def test_stored_sets_and_a_deepdive_scenario(tmp_path: Path) -> None:
     target = tmp_path / "stored.csv"
     ok(run("trends", "export", "1", "--out", target, "--user", "admin", *db))
     assert load_trends(target) == load_trends(TRENDS)
-    ok(
-        run(
-            "deepdive",
-            "import",
-            EX / "deepdive-2026.yaml",
-            "--edition",
-            "1",
-            "--user",
-            "admin",
-            *db,
-        )
-    )
+    deepdive = ("deepdive", "import", EX / "deepdive-2026.yaml", "--edition", "1")
+    assert_refused(run(*deepdive, "--user", "admin", *db), "no signal")
+    signals = ("signals", "import", EX / "signals-2026.yaml", "--edition", "1")
+    ok(run(*signals, "--user", "admin", *db))
+    ok(run(*deepdive, "--user", "admin", *db))
     shown = ok(run("deepdive", "show", "1", "--user", "admin", "--json", *db)).json()
     assert shown["theme"] == "infectious-diseases"
     made = ok(run("deepdive", "scenario", "1", "vector-borne-outbreak", "--user", "admin", *db))

@@ -48,6 +48,18 @@ def _world(db: Database) -> dict[str, int]:
     return {"new": new, "old": old, "base": base, "cur": cur}
 
 
+def _signals(db: Database, edition: int) -> None:
+    """The bundled signals, which the bundled deep-dive names."""
+    from natrisk.io.files import read_bytes
+    from natrisk.io.signals import parse_located
+    from natrisk.services.signal_files import import_file
+
+    path = EX / "signals-2026.yaml"
+    with db.session() as s:
+        doc, locate = parse_located(read_bytes(path), str(path))
+        import_file(s, _actor(s, "admin"), edition, doc, locate)
+
+
 def _actor(s, name: str) -> Actor:  # type: ignore[no-untyped-def]
     from natrisk.services.accounts import find_user
 
@@ -165,10 +177,15 @@ def test_a_bad_import_stores_nothing(database: Database) -> None:
 
 def test_a_scenario_from_a_deepdive_keeps_its_origin(database: Database) -> None:
     w = _world(database)
+    _signals(database, w["new"])
     dd, where = load_deepdive(EX / "deepdive-2026.yaml")
     with database.session() as s:
         analyst = _actor(s, "analyst")
         rec = deepdives.import_deepdive(s, analyst, w["new"], dd, where)
+        created = s.scalars(select(AuditEntry).where(AuditEntry.entity == "deepdive")).one()
+        assert (
+            created.classification == 1
+        )  # it names a signal classified Departementaal Vertrouwelijk
         scen = deepdives.create_scenario(s, analyst, rec.id, "vector-borne-outbreak")
         deepdives.record_change(s, analyst, rec.id, "avian-influenza-zoonosis")
         dd_id, scen_id = rec.id, scen.id
@@ -211,6 +228,7 @@ def test_a_scenario_from_a_deepdive_keeps_its_origin(database: Database) -> None
 
 def test_deepdive_references_are_checked(database: Database) -> None:
     w = _world(database)
+    _signals(database, w["new"])
     dd, _ = load_deepdive(EX / "deepdive-2026.yaml")
     bad = dd.model_copy(update={"theme": "nowhere", "signals": ["no-signal"]})
     with database.session() as s:

@@ -65,6 +65,7 @@ def trends_of(session: Session, actor: Actor) -> dict[tuple[str, str], dict[str,
                 "set": rec.slug,
                 "trend": t.slug,
                 "title": title,
+                "classification": max(rec.classification, t.classification),
             }
     return out
 
@@ -92,6 +93,18 @@ def _check(
         raw = dump_deepdive(dd)
         problems = [problem(loc, msg, raw, where, name) for loc, msg in found]
         raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
+
+
+def _reference_level(session: Session, actor: Actor, edition: Edition, dd: DeepDive) -> int:
+    """The highest classification among the signals and trends a deep-dive names: its audit
+    entries are classified at least as high, so a hidden signal's id stays hidden there too."""
+    sigs = signals_of(session, edition, actor.clearance)
+    named = {*dd.signals, *(x for p in dd.scenarios for x in p.signals)}
+    levels = [sigs[x].classification for x in named if x in sigs]
+    refs = {r.key() for r in [*dd.trends, *(r for p in dd.scenarios for r in p.trends)]}
+    trends = trends_of(session, actor)
+    levels += [trends[k]["classification"] for k in refs if k in trends]
+    return max(levels, default=0)
 
 
 def import_deepdive(
@@ -138,7 +151,7 @@ def import_deepdive(
         rec.document,
         "created",
         edition.id,
-        level,
+        max(level, _reference_level(session, actor, edition, dd)),
     )
     return rec
 
@@ -248,7 +261,7 @@ def update_deepdive(
         {k: new.get(k) for k in keys},
         reason,
         stored.edition.id,
-        max(level, before),
+        max(level, before, _reference_level(session, actor, stored.edition, dd)),
     )
     return rec
 
@@ -348,6 +361,14 @@ def _origin(
     )
     session.add(origin)
     _flush(session, f"scenario {scen.slug}")
+    cited = _reference_level(
+        session,
+        actor,
+        stored.edition,
+        DeepDive.model_validate(stored.record.document).model_copy(
+            update={"signals": list(signals), "trends": list(trends), "scenarios": []}
+        ),
+    )
     audit.record(
         session,
         actor.username,
@@ -362,7 +383,7 @@ def _origin(
         },
         f"{change} by deep-dive {stored.record.slug}",
         scen.edition_id,
-        max(scen.classification, stored.record.classification),
+        max(scen.classification, stored.record.classification, cited),
     )
     return origin
 

@@ -171,12 +171,23 @@ async def deepdive_scenario(
 
 
 @router.get("/editions/{edition_id}/scenarios/{slug}/origin")
-def origin_fragment(
+def origin_page(
     request: Request, edition_id: Id, slug: str, actor: PageActor, s: PageSession
 ) -> Response:
-    """Where a scenario came from (a fragment of the scenario page)."""
+    """Where a scenario came from: a fragment of the scenario page (HTMX), or a page of its own."""
     from natrisk.services.access import edition_for, scenario_for
 
     edition, _ = edition_for(s, actor, edition_id)
-    origins = dds.origins_of(s, actor, scenario_for(s, actor, edition, slug))
-    return page(request, "_origin.html", origins=origins, ui_lang=language(request))
+    scen = scenario_for(s, actor, edition, slug)
+    origins = dds.origins_of(s, actor, scen)
+    if request.headers.get("hx-request"):
+        return page(request, "_origin.html", origins=origins, ui_lang=language(request))
+    return page(
+        request,
+        "origin.html",
+        me=_me(s, actor),
+        edition=edition,
+        scen=scen,
+        origins=origins,
+        ui_lang=language(request),
+    )
