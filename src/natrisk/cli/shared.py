@@ -18,6 +18,7 @@ from natrisk.cli.common import (
     edges,
     err,
     print_json,
+    progress_bar,
     user_named,
 )
 
@@ -103,6 +104,61 @@ def db_export(
             book, _ = workbook_view(s, ed, actor.clearance)
         write_workbook(book, out_file)
         err.print(f"wrote {out_file}")
+
+
+@db_app.command("backup")
+def db_backup(
+    out_file: Annotated[Path, typer.Option("--out", help="Backup file to write.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the file when it exists already.")
+    ] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Back up an SQLite database while it is in use (SQLite's online backup), check the copy
+    (integrity and the audit trail) and record the backup in the audit trail. PostgreSQL:
+    use pg_dump (docs/deploy.md).
+
+    Example: natrisk db backup --out /backup/natrisk-2026-12-01.db
+    """
+    from natrisk.services.backup import backup
+    from natrisk.store.database import default_url
+
+    with edges(), progress_bar("backing up (pages)", True) as progress:
+        done = backup(database or default_url(), out_file, force, progress)
+        err.print(
+            f"wrote {done.path} ({done.size:,} bytes, {done.entries} audit entries intact), "
+            f"sha256 {done.sha256}"
+        )
+
+
+@db_app.command("restore")
+def db_restore(
+    backup_file: Annotated[Path, typer.Argument(help="A file written by 'natrisk db backup'.")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace a database that holds data (it is kept beside, as "
+            "FILE.before-restore-TIME). Stop the web processes and workers first.",
+        ),
+    ] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Restore an SQLite database from a backup: the backup is checked first (integrity and
+    audit trail), the restored database is migrated, records the restore and is verified.
+    Follow it with 'natrisk audit verify'.
+
+    Example: natrisk db restore /backup/natrisk-2026-12-01.db --force
+    """
+    from natrisk.services.backup import restore
+    from natrisk.store.database import default_url
+
+    with edges(), progress_bar("restoring (pages)", True) as progress:
+        done = restore(database or default_url(), backup_file, force, progress)
+        kept = f"; the database it replaced is kept as {done.kept}" if done.kept else ""
+        err.print(
+            f"restored {done.path} from {backup_file} ({done.entries} audit entries intact){kept}"
+        )
 
 
 @app.command()
