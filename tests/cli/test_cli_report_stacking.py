@@ -91,6 +91,18 @@ def test_the_dutch_html_holds_the_chapter(reports: Path) -> None:
     assert 'data-scenario="national-power-blackout"' in text
 
 
+def test_a_shell_pattern_of_regions_rolls_them_all_up(tmp_path: Path) -> None:
+    regions = sorted(REGIONS.glob("*.yaml"))
+    out = tmp_path / "out"
+    run = natrisk(
+        "report", EXAMPLE, "--out", out, "--format", "html", "--samples", "100",
+        "--cascade-samples", "500", "--regions", *regions,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    roll = json.loads((out / "rollup.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in roll["regions"]] == ["rijnmond", "utrecht", "zeeland"]
+
+
 def test_an_edition_without_links_has_no_chapter(tmp_path: Path) -> None:
     from cli_support import MINIMAL
 

@@ -201,6 +201,14 @@ def report(
     cascade_samples: Annotated[
         int, typer.Option(min=1, help="Monte Carlo samples per scenario for the cascades.")
     ] = 5000,
+    more_regions: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="More regional edition files (so `--regions examples/regions/*.yaml` works).",
+            show_default=False,
+            metavar="REGION...",
+        ),
+    ] = None,
 ) -> None:
     """Write the risk picture report (Risicobeeld) with its diagram and data.
 
@@ -212,7 +220,7 @@ def report(
     with edges():
         ed = open_edition(file)
         settings = settings_of(ed, method, profile, None, None, dominant)
-        files_of_regions = regional_files(regions or [])
+        files_of_regions = regional_files([*(regions or []), *(more_regions or [])])
         with progress_bar("sampling", True) as progress:
             _, _, files = write_run(
                 ed,
