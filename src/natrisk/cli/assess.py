@@ -206,7 +206,7 @@ def report(
         typer.Argument(
             help="More regional edition files (so `--regions examples/regions/*.yaml` works).",
             show_default=False,
-            metavar="REGION...",
+            metavar="REGION",
         ),
     ] = None,
 ) -> None:
