@@ -82,3 +82,31 @@ def test_a_taken_id_names_a_free_one_and_imports_under_it(world: World) -> None:
         data={"new_id": "twice-2"},
     )
     assert second["slug"] == "twice-2" and second["id"] != first["id"]
+
+
+def test_a_comment_on_an_unknown_criterion_is_refused_and_none_on_a_published_edition(
+    world: World,
+) -> None:
+    w = world
+    url = f"/api/editions/{w.pub}/scenarios/coastal-flood/comments"
+    before = snapshot(w.db)
+    err = assert_error(w.as_("reviewer").post(url, json={"body": "hm", "criterion": "9.9"}), 400)
+    assert err["problems"][0]["field"] == "criterion" and "'9.9'" in err["problems"][0]["message"]
+    assert snapshot(w.db) == before
+    w.as_("reviewer").ok("POST", url, 201, json={"body": "fine", "criterion": "2.1"})
+    for to in ("review", "adopted", "published"):
+        w.as_("coord").ok("POST", f"/api/editions/{w.pub}/transition", json={"to": to})
+    before = snapshot(w.db)
+    err = assert_error(w.as_("reviewer").post(url, json={"body": "too late"}), 409)
+    assert "the review is closed" in err["message"]
+    assert snapshot(w.db) == before
+
+
+def test_a_role_for_someone_cleared_below_the_edition_comes_with_a_warning(world: World) -> None:
+    w = world  # the example edition holds scores classified Departementaal Vertrouwelijk
+    r = w.as_("coord").ok("PUT", f"/api/editions/{w.pub}/members/reader", json={"role": "reviewer"})
+    assert "reader's clearance (Openbaar) is below" in r["warning"], r
+    r = w.as_("coord").ok(
+        "PUT", f"/api/editions/{w.pub}/members/analyst2", json={"role": "analyst"}
+    )
+    assert "warning" not in r

@@ -290,3 +290,106 @@ def test_downloads_carry_the_edition_language_and_date(people: Browsers) -> None
     assert got.value.suggested_filename == f"nl-example-2026-risk-picture-en-{today}.pdf"
     # a draft has no public edition to download: no link that answers 409
     expect(page.get_by_role("link", name="Public edition (zip)")).to_have_count(0)
+
+
+# ---------------------------------------------------------------------------- review and members
+
+
+def _publish(people: Browsers, edition: int) -> None:
+    from sqlalchemy import select
+
+    from natrisk.services import workspace
+    from natrisk.services.access import Actor
+    from natrisk.store.database import Database
+    from natrisk.store.models import User
+
+    db = Database(people.site.server.url)
+    try:
+        with db.session() as s:
+            admin = Actor.of(s.scalars(select(User).where(User.username == "admin")).one())
+            for to in ("review", "adopted", "published"):
+                workspace.transition(s, admin, edition, to, "test")
+    finally:
+        db.close()
+
+
+def test_a_comment_on_a_criterion_that_does_not_exist_is_refused_at_its_field(
+    people: Browsers, own_edition: int
+) -> None:
+    """A comment on criterion "9.9" was stored and shown."""
+    page = people.page("analyst1")
+    page.goto(f"/editions/{own_edition}/scenarios/dike-breach")
+    form = page.get_by_test_id("comment-form")
+    form.get_by_label("Criterion (optional)").fill("9.9")
+    form.get_by_label("Comment").fill("Is this one right?")
+    form.get_by_role("button", name="Add comment").click()
+    form = page.get_by_test_id("comment-form")
+    expect(form.locator("#err-criterion")).to_contain_text("there is no criterion '9.9'")
+    expect(form.get_by_label("Comment")).to_have_value("Is this one right?")
+    expect(form.get_by_label("Criterion (optional)")).to_have_value("9.9")
+    expect(page.locator("#comments article.comment")).to_have_count(0)
+    form.get_by_label("Criterion (optional)").fill("2.2")
+    form.get_by_role("button", name="Add comment").click()
+    expect(page.locator("#comments article.comment")).to_have_count(1)
+
+
+def test_comments_are_closed_on_a_published_edition(people: Browsers) -> None:
+    """Comments stayed open on published editions."""
+    edition = _edition(people, _raw23())
+    _publish(people, edition)
+    page = people.page("analyst1")
+    page.goto(f"/editions/{edition}/scenarios/dike-breach")
+    expect(page.get_by_test_id("review-closed")).to_be_visible()
+    expect(page.get_by_test_id("comment-form")).to_have_count(0)
+    r = page.request.post(
+        f"/editions/{edition}/scenarios/dike-breach/comments",
+        form={"csrf_token": _csrf(page), "body": "too late"},
+    )
+    assert r.status == 409, r.status
+    page.reload()
+    expect(page.locator("#comments article.comment")).to_have_count(0)
+
+
+def _csrf(page: Page) -> str:
+    return str(page.locator("input[name=csrf_token]").first.get_attribute("value"))
+
+
+def test_inviting_an_unknown_username_keeps_the_page_and_the_form(people: Browsers) -> None:
+    """An unknown username replaced the whole page with an error page; the form was lost."""
+    edition = _edition(people, _raw23(), {"coordinator": "coordinator", "expert1": "expert"})
+    page = people.page("coordinator")
+    page.goto(f"/editions/{edition}")
+    form = page.get_by_test_id("invite-form")
+    form.get_by_label("Experts (usernames)").fill("expert1 nobody-here")
+    form.get_by_label("Scenarios").select_option(["dike-breach", "port-fire"])
+    form.get_by_role("button", name="Invite").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Found picture")
+    form = page.get_by_test_id("invite-form")
+    expect(form.locator("#err-experts")).to_contain_text("nobody-here")
+    expect(form.get_by_label("Experts (usernames)")).to_have_value("expert1 nobody-here")
+    chosen = form.get_by_label("Scenarios").evaluate(
+        "s => [...s.selectedOptions].map(o => o.value)"
+    )
+    assert chosen == ["dike-breach", "port-fire"]
+    expert = people.page("expert1")  # nobody was invited: one wrong name stores nothing
+    expert.goto(f"/editions/{edition}/scenarios/dike-breach")
+    expect(expert.locator("details.judge")).to_have_count(0)
+
+
+def test_a_role_for_a_user_cleared_below_the_edition_is_given_with_a_warning(
+    people: Browsers,
+) -> None:
+    """A role on a classified edition was given to a user cleared below it, without a word."""
+    raw = _raw23()
+    raw["scenarios"][0]["classification"] = "Departementaal Vertrouwelijk"
+    edition = _edition(people, raw, {"coordinator": "coordinator"})
+    page = people.page("coordinator")
+    page.goto(f"/editions/{edition}/settings")
+    members = page.locator("#members")
+    members.get_by_label("Username (another organisation's as organisation/name)").fill("reader")
+    members.get_by_label("Role").select_option("reader")
+    members.get_by_role("button", name="Give the role").click()
+    warning = page.get_by_test_id("member-warning")
+    expect(warning).to_contain_text("reader's clearance (Openbaar) is below")
+    expect(warning).to_contain_text("Departementaal Vertrouwelijk")
+    expect(page.locator("#members table")).to_contain_text("reader")

@@ -200,9 +200,12 @@ def set_member(
 ) -> dict[str, str]:
     """Give a user of your organisation a role on the edition."""
     from natrisk.services.accounts import set_role
+    from natrisk.services.members import clearance_warning
 
     member = set_role(s, actor, edition_id, username, body.role)
-    return {"username": username, "role": member.role}
+    out = {"username": username, "role": member.role}
+    warning = clearance_warning(s, actor, edition_id, username)
+    return out | ({"warning": warning} if warning else {})
 
 
 @router.get("/{edition_id}/scenarios")

@@ -55,3 +55,24 @@ def remove_member(session: Session, actor: Actor, edition_id: int, username: str
         raise Forbidden("you cannot take away your own role; ask another coordinator")
     role_audit(session, actor, edition.id, user, member.role, None)
     session.delete(member)
+
+
+def clearance_warning(session: Session, actor: Actor, edition_id: int, username: str) -> str:
+    """What to tell a coordinator who gives ``username`` a role on an edition that holds more
+    than that user's clearance reaches (as far as the coordinator sees); empty when nothing."""
+    from natrisk.services.workspace import highest_classification
+
+    edition, _ = edition_for(session, actor, edition_id, "manage")
+    user = find_user(session, username, edition.organisation_id) or (
+        find_user(session, username) if "/" in username else None
+    )
+    if user is None:
+        return ""
+    highest = highest_classification(session, edition, actor.clearance)
+    if user.clearance >= highest:
+        return ""
+    what = "none of it" if user.clearance < edition.classification else "only what it reaches"
+    return (
+        f"{username}'s clearance ({level_name(user.clearance)}) is below this edition's "
+        f"highest classification ({level_name(highest)}): they will see {what}"
+    )

@@ -14,12 +14,14 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from natrisk.errors import InputError
+from natrisk.errors import Conflict, InputError, Problem, WorkbookError
 from natrisk.security import level_index, level_name
 from natrisk.services import audit
 from natrisk.services.access import Actor, Forbidden, NotFound, edition_for, scenario_for
 from natrisk.services.workspace import framework_of, require_editable
 from natrisk.store.models import Comment, Invitation, Judgement, User
+
+CLOSED = ("published",)  # a published edition's review is over: its comments are read-only
 
 
 def combine(ranges: list[tuple[int, int]]) -> dict[str, int]:
@@ -162,9 +164,28 @@ def add_comment(
     """A review comment on a scenario (or one of its criteria); reviewers cannot edit scores."""
     edition, _ = edition_for(session, actor, edition_id, "comment")
     scen = scenario_for(session, actor, edition, slug)
+    if edition.status in CLOSED:
+        raise Conflict(
+            f"the review is closed: the edition is {edition.status}; comments are read-only"
+        )
     body = body.strip()
     if not body or len(body) > 20000:
         raise InputError("a comment has 1 to 20,000 characters")
+    if criterion:
+        known = [c.id for c in framework_of(session, edition).criteria]
+        if criterion not in known:
+            raise WorkbookError(
+                "the comment has 1 problem",
+                [
+                    Problem(
+                        "",
+                        "",
+                        "criterion",
+                        f"there is no criterion {criterion!r}; this framework has "
+                        + ", ".join(known),
+                    )
+                ],
+            )
     level = max(level_index(classification), scen.classification)
     if level > actor.clearance:
         raise InputError("you cannot classify above your own clearance")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from natrisk.api.deps import CSRF_COOKIE, SESSION_COOKIE, Id, OptionalId, database
 from natrisk.api.downloads import attachment
@@ -82,8 +83,9 @@ async def login(request: Request, db: Annotated[Database, Depends(database)]) ->
         )
     agent = request.headers.get("user-agent") or ""
     try:
-        done = accounts.sign_in(
-            db, username, str(password), client_address(request), "browser", agent
+        # argon2 takes a tenth of a second: off the event loop, so other requests go on
+        done = await run_in_threadpool(
+            accounts.sign_in, db, username, str(password), client_address(request), "browser", agent
         )
     except (accounts.Unauthorized, accounts.TooManyAttempts) as exc:
         return _login_again(request, db, exc.status, target, exc.message)
@@ -300,7 +302,8 @@ def _scenario_ctx(s: Any, actor: Actor, edition_id: Id, slug: str) -> dict[str, 
         "rows": rows,
         "ids": ids,
         "can_edit": allows(role, "edit") and edition.status in ("draft", "review"),
-        "can_comment": allows(role, "comment"),
+        "can_comment": allows(role, "comment") and edition.status not in review.CLOSED,
+        "review_closed": edition.status in review.CLOSED,
         "can_judge": role == "expert" and invited,
         "comments": review.comments(s, actor, edition_id, slug),
         "judgements": review.session_summary(s, actor, edition_id, slug),
@@ -373,7 +376,8 @@ async def save_score(
     form = await request.form()
     try:
         version = int(str(form.get("version") or "0"))
-        saved = editing.set_score(
+        saved = await run_in_threadpool(  # the database write, off the event loop
+            editing.set_score,
             s,
             actor,
             edition_id,
@@ -450,15 +454,30 @@ async def comment(
 ) -> Response:
     """Add a review comment."""
     form = await request.form()
-    review.add_comment(
-        s,
-        actor,
-        edition_id,
-        slug,
-        text_field(form.get("body"), "comment", 20000, True),
-        text_field(form.get("criterion"), "criterion", 50) or None,
-        None,
-    )
+    typed = {k: str(form.get(k) or "") for k in ("body", "criterion")}
+    try:
+        review.add_comment(
+            s,
+            actor,
+            edition_id,
+            slug,
+            text_field(form.get("body"), "comment", 20000, True),
+            text_field(form.get("criterion"), "criterion", 50) or None,
+            None,
+        )
+    except NatriskError as exc:  # the page again, the message at its field, the text kept
+        s.rollback()
+        problems = exc.problems if isinstance(exc, WorkbookError) else []
+        errors = {p.field: p.message for p in problems} or {"body": exc.message}
+        ctx = _scenario_ctx(s, actor, edition_id, slug)
+        return page(
+            request,
+            "scenario.html",
+            status=exc.status,
+            me=_me(s, actor),
+            comment_form={"typed": typed, "errors": errors},
+            **ctx,
+        )
     return RedirectResponse(f"/editions/{edition_id}/scenarios/{slug}#comments", status_code=303)
 
 
@@ -485,13 +504,37 @@ async def invite(request: Request, edition_id: Id, actor: PageActor, s: PageSess
     """Invite experts (by username) to scenarios; gives them the expert role if they have none."""
     form = await request.form()
     slugs = [x for x in form.getlist("scenario") if isinstance(x, str)]
-    if not slugs:
-        raise InputError("choose at least one scenario")
-    for name in text_field(form.get("experts"), "experts", 2000, True).replace(",", " ").split():
-        edition, _ = edition_for(s, actor, edition_id, "invite")
-        accounts.ensure_role(s, actor, edition_id, name, "expert")
-        review.invite(s, actor, edition_id, name, slugs)
-    return RedirectResponse(f"/editions/{edition_id}?invited=1", status_code=303)
+    typed = str(form.get("experts") or "")
+    errors: dict[str, str] = {}
+    try:
+        names = text_field(form.get("experts"), "experts", 2000, True).replace(",", " ").split()
+        if not slugs:
+            errors["scenario"] = "choose at least one scenario"
+        for name in names if slugs else []:
+            try:
+                edition_for(s, actor, edition_id, "invite")
+                accounts.ensure_role(s, actor, edition_id, name, "expert")
+                review.invite(s, actor, edition_id, name, slugs)
+            except NatriskError as exc:
+                errors["experts"] = (errors.get("experts", "") + f" {name}: {exc.message}").strip()
+    except NatriskError as exc:
+        errors["experts"] = exc.message
+    if not errors:
+        return RedirectResponse(f"/editions/{edition_id}?invited=1", status_code=303)
+    s.rollback()  # nobody is invited when one name is wrong: the form says which, as typed
+    from natrisk.services.plan_store import plans_of
+
+    ctx = _picture(request, s, actor, edition_id)
+    return page(
+        request,
+        "picture.html",
+        status=400,
+        me=_me(s, actor),
+        plans=plans_of(s, actor, edition_id),
+        withdrawn=scenarios.withdrawn_of(s, actor, ctx["edition"]),
+        invite_form={"experts": typed, "scenarios": slugs, "errors": errors},
+        **ctx,
+    )
 
 
 @router.get("/editions/{edition_id}/sensitivity")

@@ -141,6 +141,8 @@ def _settings(
         "error": None,
         "errors": {},
         "member_error": None,
+        "member_warning": None,
+        "member_typed": {},
         "copy_error": None,
         "done": request.query_params.get("done") or "",
     } | extra
@@ -207,17 +209,20 @@ async def set_member(
 ) -> Response:
     """Give a user a role (a user of another organisation as 'organisation/name')."""
     form = await request.form()
+    typed = {k: str(form.get(k) or "") for k in ("username", "role")}
     try:
+        username = text_field(form.get("username"), "username", 201, True)
         accounts.set_role(
-            s,
-            actor,
-            edition_id,
-            text_field(form.get("username"), "username", 201, True),
-            text_field(form.get("role"), "role", 20, True),
+            s, actor, edition_id, username, text_field(form.get("role"), "role", 20, True)
         )
+        warning = members.clearance_warning(s, actor, edition_id, username)
     except NatriskError as exc:
         s.rollback()
-        return _settings(request, s, actor, edition_id, 400, member_error=exc.message)
+        return _settings(
+            request, s, actor, edition_id, 400, member_error=exc.message, member_typed=typed
+        )
+    if warning:  # given, and said: the page shows the warning beside the members
+        return _settings(request, s, actor, edition_id, 200, member_warning=warning)
     return RedirectResponse(f"/editions/{edition_id}/settings?done=member#members", status_code=303)
 
 
