@@ -521,10 +521,21 @@ def render_vega(spec: dict[str, Any]) -> bytes:
 
 def main_cascading(data: dict[str, Any], n: int = MAIN_BUTTERFLIES) -> list[dict[str, Any]]:
     """The main cascading scenarios: the ``n`` that set others off whose impact grows most
-    with cascades (mean cascaded score minus direct score)."""
+    with cascades (mean cascaded score minus direct score), and the three whose effects weigh
+    most (each effect's probability times its direct score), such as a national blackout."""
     rows = [r for r in data["scenarios"] if r["effects"]]
-    rows.sort(key=lambda r: (-(r["cascaded_mean"] - r["direct_score"]), r["id"]))
-    return rows[:n]
+    direct = {r["id"]: r["direct_score"] for r in data["scenarios"]}
+
+    def rise(r: dict[str, Any]) -> float:
+        return float(r["cascaded_mean"] - r["direct_score"])
+
+    def reach(r: dict[str, Any]) -> float:
+        return float(sum(e["probability"] * direct.get(e["id"], 0.0) for e in r["effects"]))
+
+    by_rise = sorted(rows, key=lambda r: (-rise(r), r["id"]))[:n]
+    by_reach = sorted(rows, key=lambda r: (-reach(r), r["id"]))[:3]
+    picked = {r["id"] for r in by_rise + by_reach}
+    return sorted((r for r in rows if r["id"] in picked), key=lambda r: (-rise(r), r["id"]))
 
 
 def chapter(
