@@ -287,3 +287,30 @@ def test_links_and_variants_survive_yaml_json_and_xlsx(tmp_path: Path) -> None:
         path = tmp_path / f"round{suffix}"
         write_workbook(book, path)
         assert dump_workbook(load_workbook(path)) == dump_workbook(book), suffix
+
+
+@settings(max_examples=20, deadline=None)
+@given(worlds(), st.sampled_from([1, 7, 64]), st.integers(0, 2**31))
+def test_co_occurring_sets_are_counted_alike_whatever_the_chunks(
+    world: tuple[mc.Impacts, list], chunk: int, seed: int
+) -> None:
+    imp, links = world
+    n = imp.klass.shape[0]
+    a = run(imp, links, chunk=chunk, seed=seed).sets.per_root(n)
+    b = run(imp, links, chunk=300, seed=seed).sets.per_root(n)
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert all(len(k) >= 2 for k in a)
+
+
+@settings(max_examples=15, deadline=None)
+@given(worlds(), st.integers(0, 2**31))
+def test_co_occurring_sets_stop_at_set_samples(world: tuple[mc.Impacts, list], seed: int) -> None:
+    """Only the samples numbered below SET_SAMPLES count, so the memory for sets is bounded."""
+    imp, links = world
+    n = imp.klass.shape[0]
+    with patch.object(mc, "SET_SAMPLES", 100):
+        capped = run(imp, links, samples=300, chunk=64, seed=seed)
+    first = run(imp, links, samples=100, chunk=64, seed=seed)
+    assert capped.sets.samples == 100 and capped.n_samples == 300
+    a, b = capped.sets.per_root(n), first.sets.per_root(n)
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)

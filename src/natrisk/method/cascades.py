@@ -262,6 +262,7 @@ class FiredSets:
     keys: U64 = field(default_factory=lambda: np.zeros(0, np.uint64))  # per (set, root)
     roots: Int = field(default_factory=lambda: np.zeros(0, np.int64))
     counts: Int = field(default_factory=lambda: np.zeros(0, np.int64))
+    samples: int = 0  # the samples counted (those numbered below SET_SAMPLES)
     _new_sets: list[tuple[U64, Int, Int]] = field(default_factory=list, repr=False)
     _new_counts: list[tuple[U64, Int, Int]] = field(default_factory=list, repr=False)
     _pending: int = 0
@@ -306,6 +307,7 @@ class FiredSets:
     def fold(self, other: FiredSets) -> None:
         """Add another tally's sets."""
         other._merge()
+        self.samples += other.samples
         self.add_sets(other.hashes, other.sizes, other.flat)
         self.add_counts(other.keys, other.roots, other.counts)
 
@@ -394,6 +396,9 @@ class CascadeTally:
 
 
 _SCRATCH = threading.local()
+# Co-occurring sets are counted over the samples numbered below this: enough to find the most
+# frequent ones, and the memory for them stops growing with the number of samples.
+SET_SAMPLES = 200_000
 ROW_BUDGET = 1 << 17  # (root, sample) rows propagated at once; bounds the scratch memory
 
 
@@ -427,6 +432,8 @@ def tally_range(
     n_crit, n_cls = imp.klass.shape[1], table.shape[2]
     tally = CascadeTally.empty(n_roots, graph.n, n_crit, n_cls, bounds)
     tally.n_samples = m
+    if track_sets:
+        tally.sets.samples = int(np.count_nonzero(samples < SET_SAMPLES))
     per_root = table.shape[0] > 1
     lo, hi = bounds
     scale = SCORE_BINS / (hi - lo or 1.0)
@@ -503,8 +510,12 @@ def tally_range(
             .reshape(n_roots, n_crit, n_cls)
         )
         if track_sets:
-            tally.sets.add_sets(h[first], sizes[first], u_nodes)
-            tally.sets.add_counts(h[first], u_root, count.astype(np.int64))
+            early = np.bincount(inverse, weights=samples[j_of] < SET_SAMPLES)[order]
+            keep = early > 0
+            tally.sets.add_sets(
+                h[first][keep], sizes[first][keep], u_nodes[np.repeat(keep, sizes[first])]
+            )
+            tally.sets.add_counts(h[first][keep], u_root[keep], early[keep].astype(np.int64))
     return tally
 
 

@@ -451,7 +451,9 @@ def _compounds(
         out.append(
             _compound(a, imp, ctab, members, comp, probability_of(fw, comp.likelihood), lang)
         )
-    ranked = tally.sets.weighted(p_direct / tally.n_samples, top=FOUND_COMPOUNDS + len(given))
+    ranked = tally.sets.weighted(
+        p_direct / max(tally.sets.samples, 1), top=FOUND_COMPOUNDS + len(given)
+    )
     found = [(k, w) for k, w in ranked if k not in given]
     for key, w in found[:FOUND_COMPOUNDS]:
         out.append(_compound(a, imp, ctab, list(key), None, w, lang))
