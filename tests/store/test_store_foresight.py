@@ -158,7 +158,7 @@ def test_a_stale_version_is_a_conflict_and_bad_changes_store_nothing(database: D
 def test_a_bad_import_stores_nothing(database: Database) -> None:
     w = _world(database)
     raw = load_trends(EX / "trends-2026.yaml")
-    bad = raw.model_copy(update={"set": raw.info.model_copy(update={"id": "other"})})
+    bad = raw.model_copy(update={"trends_info": raw.info.model_copy(update={"id": "other"})})
     first = bad.trends[0]
     ghost = first.bears_on[0].model_copy(update={"theme": "no-such-theme"})
     bad = bad.model_copy(

@@ -182,3 +182,52 @@ def test_a_scenario_made_by_the_deepdive_shows_where_it_came_from(
     page.goto(f"/editions/{EDITION}/scenarios/coastal-flood/origin")
     expect(page.get_by_test_id("no-origin")).to_be_visible()
     assert w.errors == []
+
+
+def test_trend_files_are_imported_in_the_browser_and_bad_ones_store_nothing(
+    people: Browsers, cookies: dict[str, list[Any]], site: Site, tmp_path: Path
+) -> None:
+    import yaml
+    from sqlalchemy import func, select
+
+    from natrisk.io.trends import csv_text, load_trends, xlsx_bytes
+    from natrisk.store.models import TrendSetRecord
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "trends-2026.yaml"
+    ts = load_trends(example)
+    rows = csv_text(ts).split("\r\n")
+    n = next(i for i, row in enumerate(rows) if row.startswith("Trends,"))
+    rows[n] = rows[n].replace(",international,", ",no-such-group,", 1)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\r\n".join(rows), encoding="utf-8")
+    db = _db(site)
+
+    def stored() -> int:
+        with db.session() as s:
+            return int(s.scalar(select(func.count()).select_from(TrendSetRecord)) or 0)
+
+    try:
+        before = stored()
+        w = Watch()
+        page = w.page(people, cookies["admin"])
+        page.goto("/foresight")
+        form = page.get_by_test_id("import-form")
+        form.get_by_label("Edition").select_option(str(EDITION))
+        form.get_by_label("File", exact=True).set_input_files(str(bad))
+        form.get_by_role("button", name="Import").click()
+        expect(page.get_by_test_id("problems")).to_contain_text("no group 'no-such-group'")
+        expect(page.get_by_test_id("problems")).to_contain_text("line ")
+        assert stored() == before
+        renamed = ts.model_copy(update={"trends_info": ts.info.model_copy(update={"id": "nl-trends-web"})})
+        good = tmp_path / "good.xlsx"
+        good.write_bytes(xlsx_bytes(renamed))
+        form = page.get_by_test_id("import-form")
+        form.get_by_label("Edition").select_option(str(EDITION))
+        form.get_by_label("File", exact=True).set_input_files(str(good))
+        form.get_by_role("button", name="Import").click()
+        expect(page).to_have_url(re.compile(r"/trend-sets/\d+$"))
+        expect(page.locator("article.trend")).to_have_count(15)
+        assert stored() == before + 1
+        assert yaml.safe_load(example.read_text(encoding="utf-8"))["set"]["id"] == "nl-trends-2026"
+    finally:
+        db.close()

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from natrisk.api.deps import Id
 from natrisk.domain.trends import DIRECTIONS
-from natrisk.errors import NatriskError
+from natrisk.errors import InputError, NatriskError
 from natrisk.security import allows, level_name
 from natrisk.services import deepdives as dds
 from natrisk.services import trends as svc
@@ -29,22 +29,62 @@ def _me(s: Any, actor: Any) -> dict[str, Any]:
     return me(s, actor)
 
 
-@router.get("/foresight")
-def foresight_page(request: Request, actor: PageActor, s: PageSession) -> Response:
-    """Every trend set and deep-dive you may see."""
+def _foresight_ctx(s: Any, actor: Any) -> dict[str, Any]:
     from natrisk.services.access import visible_editions
 
     deepdives = []
-    for edition, _ in visible_editions(s, actor):
+    editable = []
+    for edition, role in visible_editions(s, actor):
         deepdives += [(r, edition) for r in dds.deepdives_of(s, actor, edition.id)]
-    return page(
-        request,
-        "foresight.html",
-        me=_me(s, actor),
-        sets=svc.visible_sets(s, actor),
-        deepdives=deepdives,
-        level_name=level_name,
-    )
+        if allows(role, "edit"):
+            editable.append(edition)
+    return {
+        "me": _me(s, actor),
+        "sets": svc.visible_sets(s, actor),
+        "deepdives": deepdives,
+        "editable": editable,
+        "level_name": level_name,
+    }
+
+
+@router.get("/foresight")
+def foresight_page(request: Request, actor: PageActor, s: PageSession) -> Response:
+    """Every trend set and deep-dive you may see, and the import of trend and deep-dive files."""
+    return page(request, "foresight.html", **_foresight_ctx(s, actor))
+
+
+@router.post("/foresight/import", dependencies=[Csrf])
+async def foresight_import(request: Request, actor: PageActor, s: PageSession) -> Response:
+    """Import a trend file (.yaml, .json, .xlsx, .csv) or a deep-dive (.yaml, .json) into an
+    edition; every problem is shown and nothing is stored if anything is wrong."""
+    from pathlib import Path
+
+    from natrisk.io import deepdive as dd_io
+    from natrisk.io.trends import parse_upload
+
+    async with request.form() as form:  # closes the upload's temporary file
+        upload = form.get("file")
+        sent = None if upload is None or isinstance(upload, str) else upload
+        name = Path(sent.filename).name if sent is not None and sent.filename else ""
+        data = await sent.read() if sent is not None else b""
+        kind = str(form.get("kind") or "")
+        raw = str(form.get("edition") or "")
+    ctx = _foresight_ctx(s, actor)  # read before a rollback closes the transaction
+    try:
+        if not name:
+            raise InputError("choose a file")
+        if not raw.isdigit() or len(raw) > 9:
+            raise InputError("choose the edition to import into")
+        if kind == "trends":
+            rec = svc.import_set(s, actor, int(raw), parse_upload(data, name), name)
+            return RedirectResponse(f"/trend-sets/{rec.id}", status_code=303)
+        if kind == "deepdive":
+            dd, where = dd_io.parse_upload(data, name)
+            made = dds.import_deepdive(s, actor, int(raw), dd, where, name)
+            return RedirectResponse(f"/deepdives/{made.id}", status_code=303)
+        raise InputError("choose what the file holds: trends or a deep-dive")
+    except NatriskError as exc:
+        return _failed(request, s, exc, "foresight.html", kind=kind, **ctx)
 
 
 def _trends_ctx(request: Request, s: Any, actor: Any, set_id: int) -> dict[str, Any]:
