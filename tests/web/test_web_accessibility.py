@@ -55,6 +55,11 @@ PAGES: dict[str, str] = {
     "/plans/{plan_id}/measures/{measure}": f"/plans/{PLAN}/measures/m-01",
     "/runs/{run_id}/view": "/runs/{run_id}/view",
     "/foresight": "/foresight",
+    "/editions/{edition_id}/signals": f"/editions/{EDITION}/signals",
+    "/editions/{edition_id}/signals/{slug}": f"/editions/{EDITION}/signals/s077-cyber-2c",
+    "/editions/{edition_id}/clusters": f"/editions/{EDITION}/clusters",
+    "/editions/{edition_id}/scans": f"/editions/{EDITION}/scans",
+    "/editions/{edition_id}/scans/{slug}": f"/editions/{EDITION}/scans/autumn-2026",
     "/trend-sets/{set_id}": "/trend-sets/1",
     "/deepdives/{dd_id}": "/deepdives/1",
     "/editions/{edition_id}/scenarios/{slug}/origin": f"/editions/{EDITION}/scenarios/{SCENARIO}/origin",
@@ -66,6 +71,7 @@ NOT_PAGES = {
     "/runs/{run_id}": "fragment: a run's progress, polled by the sensitivity page",
     "/runs/{run_id}/output": "a download",
     "/trend-sets/{set_id}/report": "a download (the foresight report)",
+    "/editions/{edition_id}/scans/{slug}/report": "a download (the threat picture)",
 }
 
 

@@ -26,11 +26,20 @@ def back_to(state: dict[str, object]) -> str:
 def run_page(request: Request, run_id: Id, actor: PageActor, s: PageSession) -> Response:
     """A run of any kind on a page of its own (cascade and report runs)."""
     from natrisk.services.access import edition_for
+    from natrisk.web.pages import _me  # the header's user (pages includes this router)
 
     state = runs.get(s, actor, run_id)
     edition, _ = edition_for(s, actor, int(str(state["edition"])))
     mine = state["requested_by"] == actor.user_id or actor.is_admin
-    return page(request, "run.html", run=state, edition=edition, edition_id=edition.id, mine=mine)
+    return page(
+        request,
+        "run.html",
+        me=_me(s, actor),
+        run=state,
+        edition=edition,
+        edition_id=edition.id,
+        mine=mine,
+    )
 
 
 @router.get("/runs/{run_id}")
