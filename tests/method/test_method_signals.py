@@ -189,3 +189,13 @@ def test_the_large_path_keeps_duplicates_together() -> None:
         similarity.DENSE_LIMIT = old
     for i in range(60):
         assert len({labels[i + 60 * k] for k in range(70)}) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(text, min_size=2, max_size=25, unique_by=similarity.normalise))
+def test_analyse_gives_what_the_two_functions_give(texts: list[str]) -> None:
+    # distinct texts: the IDF of a collection with copies differs, and so may a borderline pair
+    pairs, labels = similarity.analyse(texts)
+    assert labels.tolist() == similarity.clusters(texts).tolist()
+    expected = similarity.near_duplicates(similarity.vectorise(texts))
+    assert [(i, j) for i, j, _ in pairs] == [(i, j) for i, j, _ in expected]

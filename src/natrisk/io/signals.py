@@ -22,8 +22,6 @@ written file gives the same signals, scans and clusters.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,8 +32,10 @@ from pydantic import ValidationError
 
 from natrisk.domain.signals import SIGNALS_FORMAT, Signal, SignalFile, file_problems
 from natrisk.errors import OutputError, Problem, WorkbookError
+from natrisk.io import tables
 from natrisk.io.files import decode_text, read_bytes, write_text_atomic
 from natrisk.io.plan import _Dumper, _message
+from natrisk.io.tables import Rows, as_text
 from natrisk.io.workbook import Locator, _is_internal, _locate, _read_json, _read_yaml, _too_deep
 
 SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".csv")
@@ -77,7 +77,6 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 _LISTS = {"themes", "scenarios", "signals"}
 _PARTS = {"signals": "signal", "scans": "scan", "clusters": "cluster"}
-Rows = dict[str, list[tuple[str, dict[str, Any]]]]
 
 
 # ----------------------------------------------------------------------------- reading
@@ -104,9 +103,10 @@ def parse_located(
         msg = "a signal file is .yaml, .yml, .json, .xlsx or .csv"
         raise WorkbookError(f"{name}: {msg}", [Problem(name, "", "", msg)])
     if suffix == ".xlsx":
-        raw, where = _from_rows(_xlsx_rows(data, name), name)
+        raw, where = _from_rows(tables.xlsx_rows(data, name, TABLES, ("Signals",)), name)
     elif suffix == ".csv":
-        raw, where = _from_rows(_csv_rows(decode_text(data, name), name), name)
+        text = decode_text(data, name)
+        raw, where = _from_rows(tables.csv_rows(text, name, TABLES, default="Signals"), name)
     else:
         text = decode_text(data, name)
         raw, where = _read_json(text, name) if suffix == ".json" else _read_yaml(text, name)
@@ -162,90 +162,11 @@ def _problem(loc: tuple[Any, ...], message: str, raw: Any, where: Locator, name:
     return Problem(name, place, field, message)
 
 
-def _xlsx_rows(data: bytes, name: str) -> Rows:
-    from natrisk.io.xlsx import _open, _raise_problems, _Reader, _values
-
-    book = _open(data, name)
-    rd = _Reader(name)
-    out: Rows = {}
-    sheets = {ws.title.strip().lower(): ws for ws in book.worksheets}
-    for table, columns in TABLES.items():
-        ws = sheets.get(table.lower())
-        if ws is None:
-            if table == "Signals":
-                rd.add(f"sheet {table}", "", "the sheet is missing")
-            continue
-        grid = _values(ws, table, rd)
-        header = [
-            str(v).strip().lower() if v is not None else "" for v in (grid[0][1] if grid else [])
-        ]
-        for col in header:
-            if col and col not in columns:
-                rd.add(f"sheet {table}, row 1", col, f"unknown column {col!r}")
-        rows = out.setdefault(table, [])
-        for row, values, bad in grid[1:]:
-            if not bad:
-                rec = {h: v for h, v in zip(header, values, strict=False) if h and v is not None}
-                rows.append((f"sheet {table}, row {row}", rec))
-    _raise_problems(rd, list(TABLES))
-    return out
-
-
-def _csv_rows(text: str, name: str) -> Rows:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    problems: list[Problem] = []
-    out: Rows = {}
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise WorkbookError(
-            f"{name}: empty", [Problem(name, "", "", "the file is empty")]
-        ) from None
-    except csv.Error as exc:
-        raise WorkbookError(f"{name}: not CSV", [Problem(name, "line 1", "", str(exc))]) from exc
-    known = {c for cols in TABLES.values() for c in cols} | {"table"}
-    for col in header:
-        if col not in known:
-            problems.append(Problem(name, "line 1", col, f"unknown column {col!r}"))
-    start = reader.line_num + 1
-    try:
-        for values in reader:
-            where, start = f"line {start}", reader.line_num + 1
-            rec = {h: v for h, v in zip(header, values, strict=False) if v != ""}
-            # a file of signals alone may leave out the 'table' column
-            table = str(rec.pop("table", "Signals" if "table" not in header else "")).strip()
-            if not rec and not table:
-                continue
-            match = next((t for t in TABLES if t.lower() == table.lower()), None)
-            if match is None:
-                msg = f"unknown table {table!r}; tables are {', '.join(TABLES)}"
-                problems.append(Problem(name, where, "table", msg))
-                continue
-            for col in rec:
-                if col not in TABLES[match]:
-                    msg = f"column {col!r} does not belong to table {match}"
-                    problems.append(Problem(name, where, col, msg))
-            out.setdefault(match, []).append((where, rec))
-    except csv.Error as exc:
-        problems.append(Problem(name, f"line {reader.line_num}", "", f"invalid CSV: {exc}"))
-    if problems:
-        raise WorkbookError(f"{name}: {len(problems)} problem(s)", problems)
-    return out
-
-
-def _as_text(value: Any) -> str:
-    if hasattr(value, "isoformat"):  # an Excel date cell
-        return str(value.isoformat())[:10]
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _fields(rec: dict[str, Any], columns: tuple[str, ...], skip: int = 0) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for c in columns[skip:]:
         if c in rec:
-            text = _as_text(rec[c])
+            text = as_text(rec[c])
             out[c] = [p.strip() for p in text.split(";") if p.strip()] if c in _LISTS else text
     return out
 
@@ -256,11 +177,11 @@ def _from_rows(rows: Rows, name: str) -> tuple[dict[str, Any], Locator]:
     where: Locator = {}
     problems: list[Problem] = []
     for place, rec in rows.get("File", []):
-        key = _as_text(rec.get("key", "")).strip()
+        key = as_text(rec.get("key", "")).strip()
         if not key or key in ("signals", "scans", "clusters"):
             problems.append(Problem(name, place, "key", f"not a key of the file: {key!r}"))
         else:
-            raw[key] = _as_text(rec.get("value", ""))
+            raw[key] = as_text(rec.get("value", ""))
             where[(key,)] = place
     raw.setdefault("format", SIGNALS_FORMAT)
     signals = raw.setdefault("signals", [])
@@ -270,7 +191,7 @@ def _from_rows(rows: Rows, name: str) -> tuple[dict[str, Any], Locator]:
     index = {s.get("id"): k for k, s in enumerate(signals) if isinstance(s.get("id"), str)}
     for place, rec in rows.get("Sources", []):
         fields = _fields(rec, TABLES["Sources"], skip=1)
-        k = index.get(_as_text(rec.get("signal", "")).strip())
+        k = index.get(as_text(rec.get("signal", "")).strip())
         if k is None:
             problems.append(Problem(name, place, "signal", "no such signal on the Signals table"))
             continue
@@ -284,12 +205,12 @@ def _from_rows(rows: Rows, name: str) -> tuple[dict[str, Any], Locator]:
     found = {s.get("id"): s for s in scans if isinstance(s.get("id"), str)}
     for table, column in (("Interpretations", "text"), ("Snapshot", "")):
         for place, rec in rows.get(table, []):
-            scan = found.get(_as_text(rec.get("scan", "")).strip())
+            scan = found.get(as_text(rec.get("scan", "")).strip())
             if scan is None:
                 problems.append(Problem(name, place, "scan", "no such scan on the Scans table"))
             elif column:
-                scan.setdefault("interpretations", {})[_as_text(rec.get("theme", "")).strip()] = (
-                    _as_text(rec.get(column, ""))
+                scan.setdefault("interpretations", {})[as_text(rec.get("theme", "")).strip()] = (
+                    as_text(rec.get(column, ""))
                 )
             else:
                 scan.setdefault("snapshot", []).append(_fields(rec, TABLES["Snapshot"], skip=1))
@@ -383,43 +304,12 @@ def table_rows(doc: SignalFile) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
 
 def csv_text(doc: SignalFile) -> str:
     """The file as one CSV table, its first column naming the table of each row."""
-    columns = ["table", *dict.fromkeys(c for cols in TABLES.values() for c in cols)]
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(columns)
-    for table, rows in table_rows(doc):
-        names = TABLES[table]
-        for values in rows:
-            rec = dict(zip(names, values, strict=True))
-            writer.writerow(
-                [table] + ["" if rec.get(c) is None else str(rec[c]) for c in columns[1:]]
-            )
-    return buf.getvalue()
+    return tables.csv_text(TABLES, table_rows(doc))
 
 
 def xlsx_bytes(doc: SignalFile) -> bytes:
     """The file as an .xlsx workbook, one sheet per table."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    from natrisk.io.xlsx import _put
-
-    wb = openpyxl.Workbook(write_only=False)
-    first = wb.active
-    assert first is not None  # a new workbook always has one sheet
-    wb.remove(first)
-    for table, rows in table_rows(doc):
-        ws = wb.create_sheet(table)
-        ws.append(list(TABLES[table]))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for r, values in enumerate(rows, start=2):
-            for c, value in enumerate(values, start=1):
-                if value is not None:
-                    _put(ws, r, c, value)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return tables.xlsx_bytes(TABLES, table_rows(doc))
 
 
 def signals_bytes(doc: SignalFile, suffix: str) -> bytes:

@@ -10,9 +10,11 @@ of their n-grams. Cosine similarity of two vectors is their dot product.
 - Candidate threats are clusters of scikit-learn's agglomerative clustering with average
   linkage on cosine distance, cut at ``distance`` (default 0.75). Texts that are the same
   after normalisation are merged first, so an exact duplicate always shares its cluster.
-  Up to ``DENSE_LIMIT`` distinct texts the full distance matrix is used; beyond it the
-  vectors are reduced by truncated SVD and the merge is restricted to a graph of each
-  text's nearest neighbours (memory linear in the number of texts).
+  Up to ``DENSE_LIMIT`` distinct texts the full distance matrix is used. Beyond it, each
+  text's nearest neighbours are found in a space reduced by truncated SVD and their exact
+  similarity computed; as average-linkage clusters never cross a component of the pairs
+  within the cut, each component is clustered exactly on its own (one still too large is
+  split at a stricter similarity first). Memory stays linear in the number of texts.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from scipy import sparse
 DENSE_LIMIT = 4000
 BLOCK = 1000
 NEIGHBOURS = 15
-SLACK = 0.1  # how far below a cut the reduced space may place a pair that is above it
 Progress = Callable[[float], None] | None
 
 
@@ -67,11 +68,7 @@ def near_duplicates(
     if matrix.shape[0] <= DENSE_LIMIT:
         rows, cols, sims = _exact_pairs(matrix, threshold)
     else:
-        graph = _neighbour_graph(_reduce(matrix), progress)
-        near = sparse.triu(graph, k=1).tocoo()
-        keep = near.data >= threshold - SLACK
-        rows, cols = near.row[keep].astype(np.int64), near.col[keep].astype(np.int64)
-        sims = np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1)).ravel()
+        rows, cols, sims = candidate_edges(matrix, progress)
         keep = sims >= threshold - 1e-6
         rows, cols, sims = rows[keep], cols[keep], sims[keep]
     if progress:
@@ -121,32 +118,73 @@ def clusters(
 
 
 def _agglomerate(matrix: sparse.csr_matrix, distance: float) -> npt.NDArray[np.int64]:
-    if matrix.shape[0] <= DENSE_LIMIT:
+    n = matrix.shape[0]
+    if n <= DENSE_LIMIT:
         return _average_linkage(matrix, distance)
     # Two clusters merge under average linkage only if some pair across them is within the
     # cut, so every cluster lies inside one component of the graph of such pairs: cluster
-    # the components one by one.
-    reduced = _reduce(matrix)
-    graph = _neighbour_graph(reduced)
-    close = graph.multiply(graph >= 1.0 - distance - SLACK).tocsr()
-    count, component = sparse.csgraph.connected_components(close, directed=False)
-    labels = np.empty(matrix.shape[0], dtype=np.int64)
+    # the components one by one, exactly.
+    rows, cols, sims = candidate_edges(matrix)
+    return _by_components(matrix, rows, cols, sims, 1.0 - distance, distance)
+
+
+def _by_components(
+    matrix: sparse.csr_matrix,
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    sims: npt.NDArray[np.float32],
+    floor: float,
+    distance: float,
+) -> npt.NDArray[np.int64]:
+    """Average linkage within each component of the pairs at similarity >= floor; a component
+    too large for a dense matrix is split again at a higher floor (a stricter reading)."""
+    n = matrix.shape[0]
+    keep = sims >= floor - 1e-6
+    graph = sparse.coo_matrix(
+        (np.ones(int(keep.sum()), np.int8), (rows[keep], cols[keep])), shape=(n, n)
+    )
+    _, component = sparse.csgraph.connected_components(graph, directed=False)
+    labels = np.empty(n, dtype=np.int64)
     offset = 0
-    for members in np.split(
-        np.argsort(component, kind="stable"), np.cumsum(np.bincount(component))[:-1]
-    ):
-        if len(members) <= DENSE_LIMIT:
+    order = np.argsort(component, kind="stable")
+    for members in np.split(order, np.cumsum(np.bincount(component))[:-1]):
+        if len(members) == 1:
+            part = np.zeros(1, np.int64)
+        elif len(members) <= DENSE_LIMIT or floor >= 0.99:
             part = (
                 _average_linkage(matrix[members], distance)
-                if len(members) > 1
-                else np.zeros(1, np.int64)
+                if len(members) <= DENSE_LIMIT
+                else np.arange(len(members))
             )
         else:
-            part = _linked_average(reduced[members], close[members][:, members], distance)
+            index = np.full(n, -1, np.int64)
+            index[members] = np.arange(len(members))
+            inside = (index[rows] >= 0) & (index[cols] >= 0)
+            part = _by_components(
+                matrix[members],
+                index[rows[inside]],
+                index[cols[inside]],
+                sims[inside],
+                min(0.99, floor + 0.1),
+                distance,
+            )
         labels[members] = part + offset
         offset += int(part.max()) + 1
-    del count
     return labels
+
+
+def candidate_edges(
+    matrix: sparse.csr_matrix, progress: Progress = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Each row's nearest neighbours (found in a reduced space) with their exact similarity."""
+    graph = sparse.triu(_neighbour_graph(_reduce(matrix), progress), k=1).tocoo()
+    rows, cols = graph.row.astype(np.int64), graph.col.astype(np.int64)
+    sims = np.empty(len(rows), np.float32)
+    step = 20_000  # pairs at a time: two row blocks of that many pairs stay small
+    for start in range(0, len(rows), step):
+        a, b = rows[start : start + step], cols[start : start + step]
+        sims[start : start + step] = np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
+    return rows, cols, sims
 
 
 def _average_linkage(matrix: sparse.csr_matrix, distance: float) -> npt.NDArray[np.int64]:
@@ -159,22 +197,6 @@ def _average_linkage(matrix: sparse.csr_matrix, distance: float) -> npt.NDArray[
         n_clusters=None, metric="precomputed", linkage="average", distance_threshold=distance
     )
     return np.asarray(model.fit_predict(dist), dtype=np.int64)
-
-
-def _linked_average(
-    vectors: npt.NDArray[np.float32], graph: sparse.csr_matrix, distance: float
-) -> npt.NDArray[np.int64]:
-    """Average linkage restricted to a connected neighbour graph (one large component)."""
-    from sklearn.cluster import AgglomerativeClustering
-
-    model = AgglomerativeClustering(
-        n_clusters=None,
-        metric="cosine",
-        linkage="average",
-        connectivity=graph,
-        distance_threshold=distance,
-    )
-    return np.asarray(model.fit_predict(vectors), dtype=np.int64)
 
 
 def _reduce(matrix: sparse.csr_matrix, dims: int = 64) -> npt.NDArray[np.float32]:
@@ -215,3 +237,44 @@ def _renumber(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     mapping = np.empty(labels.max() + 1, dtype=np.int64)
     mapping[np.unique(labels)[order]] = np.arange(len(order))
     return mapping[labels]
+
+
+def analyse(
+    texts: Sequence[str],
+    threshold: float = 0.8,
+    distance: float = 0.75,
+    progress: Progress = None,
+) -> tuple[list[tuple[int, int, float]], npt.NDArray[np.int64]]:
+    """Near-duplicate pairs and cluster numbers at once, sharing one vectorisation and one
+    neighbour search (the same results as ``near_duplicates`` and ``clusters``)."""
+    if len(texts) < 2:
+        return [], np.zeros(len(texts), dtype=np.int64)
+    unique, of = distinct(texts)
+    matrix = vectorise(unique)
+    if matrix.shape[0] <= DENSE_LIMIT:
+        rows, cols, sims = _exact_pairs(matrix, min(threshold, 1.0 - distance))
+        labels = _average_linkage(matrix, distance) if len(unique) > 1 else np.zeros(1, np.int64)
+    else:
+        rows, cols, sims = candidate_edges(matrix, progress)
+        labels = _by_components(matrix, rows, cols, sims, 1.0 - distance, distance)
+    keep = sims >= threshold - 1e-6
+    members: dict[int, list[int]] = {}
+    for i, u in enumerate(of.tolist()):
+        members.setdefault(u, []).append(i)
+    pairs = [
+        (min(a, b), max(a, b), round(float(min(s, 1.0)), 4))
+        for u, v, s in zip(
+            rows[keep].tolist(), cols[keep].tolist(), sims[keep].tolist(), strict=True
+        )
+        for a in members[u]
+        for b in members[v]
+    ]
+    pairs += [
+        (a, b, 1.0)
+        for group in members.values()
+        for k, a in enumerate(group)
+        for b in group[k + 1 :]
+    ]
+    if progress:
+        progress(1.0)
+    return sorted(pairs), _renumber(labels[of])

@@ -15,19 +15,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from natrisk.domain.signals import Scan, SignalState
 from natrisk.errors import Conflict, InputError, Problem, WorkbookError
-from natrisk.io.plan import _message
 from natrisk.method.horizon import Changes, Flag, State, changes, reassessment_flags
 from natrisk.security import level_index, level_name
 from natrisk.services import audit
 from natrisk.services.access import Actor, NotFound, edition_for
 from natrisk.services.editing import _flush, require_version
 from natrisk.services.scenarios import themes_of
+from natrisk.services.signals import validated
 from natrisk.store.models import Edition, ScanRecord, ScenarioRecord, SignalRecord
 
 CLOSED = ("dismissed", "absorbed")
@@ -68,13 +67,7 @@ def domain(scan: ScanRecord, actor: Actor | None = None) -> Scan:
 
 
 def _validated(data: dict[str, Any]) -> Scan:
-    try:
-        return Scan.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            Problem("", "", ".".join(str(p) for p in e["loc"]), _message(e)) for e in exc.errors()
-        ]
-        raise WorkbookError(f"the scan: {len(problems)} problem(s)", problems) from exc
+    return validated(Scan, data, "the scan")
 
 
 def create(session: Session, actor: Actor, edition_id: int, data: dict[str, Any]) -> ScanRecord:

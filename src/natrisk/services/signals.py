@@ -14,9 +14,9 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ CONTENT: tuple[str, ...] = ("title", "description", "sources", "observed", "them
 CONTENT += ("scenarios", "horizon", "classification", "organisation")
 JUDGEMENT = ("strength", "direction", "status", "absorbed_into", "reason")
 PER_PAGE = 50
+M = TypeVar("M", bound=BaseModel)
 DUPLICATE = 0.8  # cosine similarity of a near-duplicate (method/similarity.py)
 
 
@@ -87,14 +88,19 @@ def text_of(rec: SignalRecord) -> str:
 # ---------------------------------------------------------------------------- checking
 
 
-def _validated(data: dict[str, Any], what: str) -> Signal:
+def validated(model: type[M], data: dict[str, Any], what: str) -> M:
+    """``data`` as ``model``, or one WorkbookError naming every field that is wrong."""
     try:
-        return Signal.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = [
             Problem("", "", ".".join(str(p) for p in e["loc"]), _message(e)) for e in exc.errors()
         ]
         raise WorkbookError(f"{what}: {len(problems)} problem(s)", problems) from exc
+
+
+def _validated(data: dict[str, Any], what: str) -> Signal:
+    return validated(Signal, data, what)
 
 
 def reference_problems(
