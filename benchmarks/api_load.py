@@ -204,9 +204,13 @@ def one_run(
         ]
         if revalidate:
             drive_cmd.append("--revalidate")
+        pids = _web_pids(server.pid, workers)
+        cpu_before = sum(_cpu_seconds(p) for p in pids)
         start = time.perf_counter()
         out = subprocess.run(drive_cmd, capture_output=True, text=True, env=env)
         elapsed = time.perf_counter() - start
+        cpu = sum(_cpu_seconds(p) for p in pids) - cpu_before
+        rss = [_rss_mb(p) for p in pids]
     finally:
         server.terminate()
         try:
@@ -217,7 +221,41 @@ def one_run(
         raise SystemExit(f"the load driver failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     result["elapsed"] = elapsed
+    result["rss_mb"] = rss
+    result["cpu"] = cpu
+    result["load"] = os.getloadavg()[0]  # the 1-minute load of the machine as the run ended
     return result
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _web_pids(pid: int, workers: int) -> list[int]:
+    """The web processes of the server (not its job worker)."""
+    if workers == 1:
+        return [pid]
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"multiprocessing.spawn" in cmdline:
+            out.append(int(entry.name))
+    return out
 
 
 def _row(name: str, lat_s: list[float], elapsed: float) -> str:
@@ -274,6 +312,13 @@ def main() -> None:
         errs = r["errors"]
         extra = f", {r['not_modified']} answered 304" if r["not_modified"] else ""
         print(f"{'':28}errors: {len(errs)}" + (f" (first: {errs[0]})" if errs else "") + extra)
+        rss = ", ".join(f"{m:.0f}" for m in r["rss_mb"])
+        served = len(r["reads"]) + len(r["writes"])
+        per = r["cpu"] / served * 1000 if served else 0.0
+        print(
+            f"{'':28}web processes: {rss} MB resident after the run; {r['cpu']:.1f} CPU s "
+            f"used, {per:.1f} CPU ms per request; machine load {r['load']:.1f}"
+        )
     name, main_run = runs[1] if len(runs) > 2 else runs[0]
     reads95 = (
         float(np.percentile(np.array(main_run["reads"]) * 1000, 95)) if main_run["reads"] else 1e9
