@@ -34,7 +34,32 @@ _CParser = getattr(yaml, "CSafeLoader", None)
 
 
 class FastYamlLoader(_CParser or yaml.SafeLoader):  # type: ignore[misc]
-    """``YamlLoader`` on libyaml: the file is parsed once, into nodes that keep their lines."""
+    """``YamlLoader`` on libyaml: the file is parsed once, into nodes that keep their lines.
+
+    libyaml asks Python for the tag of every plain scalar; workbooks repeat the same short
+    ones (keys, classes, criterion ids) thousands of times, so the answers are remembered.
+    """
+
+    _tags: dict[tuple[str, bool, bool], str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or len(value) > 40:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit[0], implicit[1])
+        tag = self._tags.get(key)
+        if tag is None:
+            if len(self._tags) > 100_000:
+                self._tags.clear()
+            tag = self._tags[key] = super().resolve(kind, value, implicit)
+        return tag
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        if self.yaml_path_resolvers:  # none in the safe loader: nothing to track
+            super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        if self.yaml_path_resolvers:
+            super().ascend_resolver()
 
 
 _FLOATS = re.compile(r"^[-+]?(\d[\d_]*\.?[\d_]*|\.\d+)[eE][-+]?\d+$")
@@ -194,7 +219,8 @@ def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
             raise WorkbookError(f"{name}: too large when expanded", [Problem(name, "", "", msg)])
         if node is not None and long_numbers.may_hold_one(text):
             _refuse_long_numbers(node, name)
-        data = loader.construct_document(node) if node is not None else None
+        locator: Locator = {}
+        data = _construct(loader, node, (), locator, {}) if node is not None else None
     except RecursionError as exc:
         raise _too_deep(name, exc) from exc
     except yaml.YAMLError as exc:
@@ -206,9 +232,6 @@ def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
         ) from exc
     finally:
         loader.dispose()
-    locator: Locator = {}
-    if node is not None:
-        _index_yaml(node, (), locator)
     return data, locator
 
 
@@ -235,21 +258,66 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     return size
 
 
-def _index_yaml(
-    node: yaml.Node, path: tuple[Any, ...], out: Locator, seen: set[int] | None = None
-) -> None:
-    """Line numbers of every value; an aliased node is indexed once, where it is defined."""
-    seen = set() if seen is None else seen
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+def _construct(
+    loader: Any, node: yaml.Node, path: tuple[Any, ...], out: Locator, memo: dict[int, Any]
+) -> Any:
+    """The node's data, noting the line of every value on the way (one walk for both).
+
+    Plain maps, lists and strings are built here; every other tag (numbers, dates, merge
+    keys) by the safe constructor itself. An aliased node is built and located once, where
+    it is defined, and shared, as the constructor does.
+    """
+    known = memo.get(id(node), memo)
+    if known is not memo:
+        return known
+    out[path] = f"line {node.start_mark.line + 1}"
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    plain_keys = tag == _MAP and all(
+        isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge" for k, _ in node.value
+    )
+    if plain_keys:
+        mapping: dict[Any, Any] = {}
+        memo[id(node)] = mapping
+        for key, value in node.value:
+            k = key.value if key.tag == _STR else loader.construct_object(key, deep=True)
+            mapping[k] = _construct(loader, value, (*path, key.value), out, memo)
+        return mapping
+    if tag == _SEQ:
+        items: list[Any] = []
+        memo[id(node)] = items
+        items.extend(_construct(loader, v, (*path, i), out, memo) for i, v in enumerate(node.value))
+        return items
+    if isinstance(node, yaml.ScalarNode):
+        return (
+            loader.yaml_constructors[tag](loader, node)
+            if tag in loader.yaml_constructors
+            else (loader.construct_object(node, deep=True))
+        )
+    built = loader.construct_object(node, deep=True)  # merge keys, sets, complex keys
+    memo[id(node)] = built
+    _index_nodes(node, path, out, set())
+    return built
+
+
+def _index_nodes(node: yaml.Node, path: tuple[Any, ...], out: Locator, seen: set[int]) -> None:
+    """Line numbers of the values under a node the constructor built (aliases once)."""
     if id(node) in seen:
         return
     seen.add(id(node))
     out[path] = f"line {node.start_mark.line + 1}"
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            _index_yaml(value, (*path, key.value), out, seen)
+            _index_nodes(value, (*path, key.value), out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_yaml(item, (*path, i), out, seen)
+            _index_nodes(item, (*path, i), out, seen)
 
 
 def parse_workbook(raw: Any, where: Locator, name: str) -> Workbook:
