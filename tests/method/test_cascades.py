@@ -314,3 +314,15 @@ def test_co_occurring_sets_stop_at_set_samples(world: tuple[mc.Impacts, list], s
     assert capped.sets.samples == 100 and capped.n_samples == 300
     a, b = capped.sets.per_root(n), first.sets.per_root(n)
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_the_belgian_cp_names_are_classes_too() -> None:
+    from natrisk.domain.stacking import Link, probability_value
+
+    assert Link.model_validate({"from": "a", "to": "b", "probability": "cp3"}).probability == "CP3"
+    assert probability_value("CP0") == 0.0
+    assert probability_value("CP1") == pytest.approx(0.005)
+    assert probability_value("CP5") == pytest.approx(0.95)
+    assert probability_value("10 – 50 %") == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="unknown probability class 'CP6'"):
+        Link.model_validate({"from": "a", "to": "b", "probability": "CP6"})

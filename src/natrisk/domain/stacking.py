@@ -20,8 +20,10 @@ from natrisk.domain.edition import ID_PATTERN, Workbook
 
 SECTIONS = ("risks", "links", "compounds", "region")
 
-# Conditional probability classes of the Belgian national risk assessment (BNRA 2018-2023,
-# National Crisis Center), as issue 12 quotes them: [low, high) per class.
+# Conditional probability classes of a cascade link: [low, high) per class. The Belgian
+# national risk assessment's application (National Crisis Center; its "CP - Conditional
+# Probability" scale) has CP0 0 %, CP1 < 1 %, CP2 1-10 %, CP3 10-50 %, CP4 50-90 % and
+# CP5 > 90 %; natrisk also splits the lowest band at 0.1 %, and takes the CP names as they are.
 PROBABILITY_CLASSES: dict[str, tuple[float, float]] = {
     "0-0.1%": (0.0, 0.001),
     "0.1-1%": (0.001, 0.01),
@@ -29,17 +31,25 @@ PROBABILITY_CLASSES: dict[str, tuple[float, float]] = {
     "10-50%": (0.1, 0.5),
     "50-90%": (0.5, 0.9),
     "90-100%": (0.9, 1.0),
+    "CP0": (0.0, 0.0),
+    "CP1": (0.0, 0.01),
+    "CP2": (0.01, 0.1),
+    "CP3": (0.1, 0.5),
+    "CP4": (0.5, 0.9),
+    "CP5": (0.9, 1.0),
 }
 PROBABILITY_SOURCE = (
-    "Belgian National Risk Assessment 2018-2023 (National Crisis Center, Belgium): conditional "
-    "probability classes of its cascade analysis, as quoted in natrisk issue 12 (provisional: "
-    "the document itself has not been read)"
+    "Belgian National Risk Assessment (National Crisis Center, Belgium): the conditional "
+    "probability scale CP0-CP5 of its risk assessment application (0 %, < 1 %, 1-10 %, "
+    "10-50 %, 50-90 %, > 90 %); natrisk splits the lowest band at 0.1 % (provisional)"
 )
 
 
 def probability_class(text: str) -> str | None:
-    """The class id a text names ('10-50%', '10 – 50 %'), or None."""
+    """The class id a text names ('10-50%', '10 – 50 %', 'CP3'), or None."""
     key = re.sub(r"\s+", "", text).replace("–", "-").replace("—", "-").replace(",", ".")
+    if key.upper() in PROBABILITY_CLASSES:
+        return key.upper()
     return key if key in PROBABILITY_CLASSES else None
 
 
