@@ -273,3 +273,29 @@ def test_the_migration_fills_the_index_of_what_is_stored(world: dict[str, Any]) 
         )
     assert after == before  # a rebuild makes exactly what the writes made
     assert "coastal-flood" in slugs(find(db, world["reader"], "polder"))
+
+
+def test_signals_are_found_within_clearance(world: dict[str, Any]) -> None:
+    from natrisk.services import signals
+
+    db, admin, edition = world["db"], world["admin"], world["edition"]
+    with db.session() as s:
+        for title, level in (("Drones over the Eemshaven", None), ("Drones near a plant", DEPV)):
+            signals.submit(
+                s,
+                admin,
+                edition,
+                {
+                    "title": title,
+                    "description": "Sightings of drones, reported by the harbour master.",
+                    "observed": "2026-05-01",
+                    "themes": ["cyber"],
+                    "horizon": "short",
+                    **({"classification": level} if level else {}),
+                },
+            )
+    found = find(db, world["reader"], "drones", kind="signal")
+    assert [h.title for h in found.hits] == ["Drones over the Eemshaven"]
+    assert found.counts["signal"] == 1 and found.hits[0].link.startswith(f"/editions/{edition}/")
+    assert find(db, world["analyst"], "drones harbour").counts["signal"] == 2
+    assert find(db, world["outsider"], "drones").total == 0

@@ -11,17 +11,19 @@ What a user finds is filtered in the query itself: the entry's classification, i
 edition's classification, and a role on that edition (optionally one of the kind's roles),
 so a hit, a page count and a count per kind never include what the user may not see.
 
-Adding a kind (signals, say) in its own module::
+Adding a kind (trends, say) is one registration, here or in the kind's own module::
 
     search.register(search.Kind(
-        name="signal", label=N_("Signals"), table="signals",
-        columns=("id", "edition_id", "title", "body", "classification"),
-        entries=lambda row, get: [search.Entry("signal", f"signal:{row.id}", row.edition_id,
-                                  row.classification, row.title, f"/signals/{row.id}", row.body)],
+        name="trend", label=N_("Trends"), table="trends",
+        columns=("id", "edition_id", "slug", "title", "description", "classification"),
+        entries=lambda row, get: [search.Entry("trend", f"trends:{row.id}", row.edition_id,
+                                  row.classification, row.title, f"/trends/{row.id}",
+                                  row.description)],
     ))
 
-and name that module in :data:`PLUGINS` (so a rebuild knows it); a migration fills the
-index for rows that exist already with ``search.rebuild(connection, ["signal"])``.
+(a module of its own is named in :data:`PLUGINS`, so a rebuild knows it); a migration fills
+the index for rows stored before with ``search.rebuild(connection, ["trend"])``. The entries
+of a kind obey the edition's roles and both classifications; ``roles=`` narrows the roles.
 """
 
 from __future__ import annotations
@@ -212,6 +214,31 @@ register(
         "plans",
         ("id", "edition_id", "classification", "document"),
         _capabilities,
+    )
+)
+
+
+def _signal(row: Any, get: Getter) -> list[Entry]:
+    return [
+        Entry(
+            "signal",
+            _source("signals", row.id),
+            row.edition_id,
+            row.classification,
+            row.title,
+            f"/editions/{row.edition_id}/signals/{row.slug}",
+            _words(row.description, row.organisation),
+        )
+    ]
+
+
+register(
+    Kind(
+        "signal",
+        N_("Signals"),
+        "signals",
+        ("id", "edition_id", "slug", "title", "description", "organisation", "classification"),
+        _signal,
     )
 )
 
