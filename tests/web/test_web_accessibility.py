@@ -315,3 +315,36 @@ def test_the_diagram_points_and_the_search_work_by_keyboard(
         expect(page).to_have_url(re.compile(r"/scenarios/coastal-flood$"))
     finally:
         ctx.close()
+
+
+def _type_into(page: Page, name: str, text: str) -> None:
+    _tab_to(page, f"e.name === {name!r}")
+    page.keyboard.type(text)
+
+
+def test_a_scenario_is_written_and_scored_by_keyboard_alone(
+    browser: Browser, site: Site, cookies: list[Any]
+) -> None:
+    ctx = _context(browser, site, cookies, VIEWPORT)
+    try:
+        page = ctx.new_page()
+        page.goto(f"/editions/{EDITION}/scenarios/new")
+        _type_into(page, "id", "keyboard-flood")
+        _type_into(page, "title", "Flood written by keyboard")
+        _type_into(page, "description", "Typed without a mouse.")
+        _type_into(page, "likelihood", "B")
+        page.keyboard.press("Enter")  # Enter in a text field sends its form
+        expect(page).to_have_url(re.compile(r"/scenarios/keyboard-flood$"))
+        expect(page.locator(".md").first).to_contain_text("Typed without a mouse.")
+        # a score: open its <details> with the keyboard, type a class, send with Enter
+        _tab_to(page, "e.tagName === 'SUMMARY' && e.closest('section.score')")
+        section = page.evaluate("() => document.activeElement.closest('section.score').id")
+        page.keyboard.press("Enter")
+        _tab_to(page, "e.name === 'class'", limit=5)
+        page.keyboard.type("C")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"saved=score-"))
+        expect(page.get_by_role("status")).to_contain_text("saved")
+        assert section
+    finally:
+        ctx.close()
