@@ -18,11 +18,15 @@ import argparse
 import math
 import random
 import resource
+import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 from natrisk.method import similarity
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the tests' served natrisk
 
 NL = [
     "overstroming",

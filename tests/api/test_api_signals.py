@@ -352,7 +352,9 @@ def test_bad_input_is_refused_by_field_and_nothing_is_stored(server: tuple[Serve
         rows[70_001] = "bulk-70000,Bulk signal,2026-02-01,weather,short"
         rows[80_001] = "bulk-80000,Bulk signal,2099-02-01,cyber,short"
         data = ("\n".join(rows) + "\n").encode()
-        r = c.post(f"{base}/signals/upload", files={"file": ("bulk.csv", data, "text/csv")})
+        r = c.post(
+            f"{base}/signals/upload", files={"file": ("bulk.csv", data, "text/csv")}, timeout=600
+        )
         assert r.status_code == 400, r.text[:500]
         places = {(p["where"], p["field"]) for p in r.json()["error"]["problems"]}
         assert places == {
