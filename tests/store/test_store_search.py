@@ -299,3 +299,42 @@ def test_signals_are_found_within_clearance(world: dict[str, Any]) -> None:
     assert found.counts["signal"] == 1 and found.hits[0].link.startswith(f"/editions/{edition}/")
     assert find(db, world["analyst"], "drones harbour").counts["signal"] == 2
     assert find(db, world["outsider"], "drones").total == 0
+
+
+def test_a_registered_kind_is_indexed_and_narrowed_to_its_roles(world: dict[str, Any]) -> None:
+    """A kind is one registration; ``roles`` keeps it from the other roles on the edition."""
+    db, admin = world["db"], world["admin"]
+
+    def notes(row: Any, get: Any) -> list[search.Entry]:
+        return [
+            search.Entry(
+                "analyst-note",
+                f"notes:{row.id}",
+                row.edition_id,
+                row.classification,
+                f"Note on {row.title}",
+                f"/notes/{row.id}",
+                row.assumptions,
+            )
+        ]
+
+    kind = search.Kind(
+        "analyst-note",
+        "Notes",
+        "scenarios",
+        ("id", "edition_id", "title", "assumptions", "classification"),
+        notes,
+        roles=frozenset({"analyst", "coordinator", "administrator"}),
+    )
+    search.register(kind)
+    try:
+        with db.engine.begin() as conn:
+            assert search.rebuild(conn, ["analyst-note"]) >= 38
+        found = find(db, world["analyst"], "flood", kind="analyst-note")
+        assert found.total >= 2 and all(h.link.startswith("/notes/") for h in found.hits)
+        assert find(db, admin, "flood", kind="analyst-note").total == found.total
+        reader = find(db, world["reader"], "flood")
+        assert reader.counts["analyst-note"] == 0  # a reader: not one of the kind's roles
+        assert reader.counts["scenario"] >= 2
+    finally:
+        search.KINDS.pop("analyst-note")

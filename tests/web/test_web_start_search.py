@@ -86,3 +86,19 @@ def test_bad_search_input_is_answered_on_the_page(people: Browsers) -> None:
     expect(page.get_by_role("alert")).to_contain_text("whole number")
     page.goto('/search?q="%20OR%20*%20NEAR(')
     expect(page.locator("#search-count")).to_be_visible()
+
+
+def test_search_on_postgresql_keeps_the_same_secrets(pg_people: Browsers) -> None:
+    """The same pages on a PostgreSQL server: its own full-text search, the same filters."""
+    admin = pg_people.page("admin")
+    admin.goto(f"/search?q={M_DESC}")
+    expect(admin.locator("#search-count")).to_have_text(re.compile(r"^1 result"))
+    reader = pg_people.page("reader")
+    reader.goto(f"/search?q={M_DESC}")
+    expect(reader.locator("#search-count")).to_contain_text("0 results")
+    reader.goto("/search?q=floods&kind=scenario")  # English stemming: 'floods' finds 'flood'
+    expect(reader.locator("li.hit").first).to_be_visible()
+    expect(reader.locator("li.hit mark").first).to_be_visible()
+    assert markers_in(reader.content()) == []
+    reader.goto("/")
+    expect(reader.locator("#by-status")).to_contain_text("Planted picture 2026")
