@@ -235,3 +235,34 @@ def test_runs_queued_before_a_server_restart_still_run(db_url: str, tmp_path: Pa
         client.close()
     finally:
         server.stop()
+
+
+def test_a_large_import_runs_in_a_worker_all_or_nothing(seeded: tuple[Database, int]) -> None:
+    from tests.served import EXAMPLE
+
+    from natrisk.services.worker import Worker
+    from natrisk.store.models import Edition
+
+    db, _ = seeded
+    admin = actor(db, "admin")
+    good = EXAMPLE.read_bytes()
+    bad = good.replace(b'class: "A"', b'class: "Q"', 1)
+    with db.session() as s:
+        ok = runs.start_import(s, admin, good, "nl.yaml", "nl-imported").id
+        refused = runs.start_import(s, admin, bad, "bad.yaml", "nl-refused").id
+    with db.session(write=False) as s:
+        before = s.query(Edition).count()
+    assert Worker(db, name="import-test").drain() == 2
+    with db.session() as s:
+        done = runs.get(s, admin, ok)
+        failed = runs.get(s, admin, refused)
+        with pytest.raises(runs.NotFound):  # another user does not see the upload at all
+            runs.get(s, actor(db, "analyst0"), ok)
+    assert done["status"] == "done" and done["result"]["slug"] == "nl-imported"
+    assert failed["status"] == "failed" and "bad.yaml" in failed["error"]
+    problems = failed["result"]["problems"]
+    assert problems and all("line" in p["where"] for p in problems), problems
+    with db.session(write=False) as s:
+        assert s.query(Edition).count() == before + 1  # the refused file stored nothing
+        assert s.get(Edition, done["result"]["edition"]) is not None
+        assert job(db, ok).payload is None  # the file is not kept once imported

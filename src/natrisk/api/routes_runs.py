@@ -6,9 +6,10 @@ and results are read from the database.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from natrisk.api.deps import ActorDep, Id, SessionDep
@@ -71,6 +72,21 @@ def start_report(
     """Render the risk picture report (PDF) in the background; fetch it at
     GET /api/runs/{id}/output when the run is done."""
     return _queued(s, actor, "report", edition_id, body)
+
+
+@router.post("/import-runs", status_code=202)
+async def start_import(
+    actor: ActorDep,
+    s: SessionDep,
+    file: Annotated[UploadFile, File()],
+    new_id: Annotated[str, Form(max_length=100)] = "",
+) -> dict[str, Any]:
+    """Import a large workbook file (.yaml, .json or .xlsx) in the background: a worker reads,
+    checks and stores it as a new draft edition, all or nothing. When done the run's result
+    names the edition; when refused, it lists every problem of the file (``problems``)."""
+    name = Path(file.filename or "upload.yaml").name
+    job = runs.start_import(s, actor, await file.read(), name, new_id)
+    return {"id": job.id, "kind": job.kind, "status": job.status}
 
 
 @router.get("/runs")

@@ -133,8 +133,35 @@ def report(ctx: Context) -> Outcome:
     return Outcome({"file": name, "bytes": len(pdf), "samples": p["samples"]}, pdf)
 
 
+def import_file(ctx: Context) -> Outcome:
+    """A workbook file stored as a new draft edition in one transaction (services/imports.py);
+    every problem of a bad file is the run's result, and nothing is stored."""
+    from natrisk.errors import WorkbookError
+    from natrisk.services.imports import import_upload
+
+    job, p = ctx.job, ctx.job.params
+    ctx.progress(0.05)
+    try:
+        with ctx.db.session() as s:
+            edition = import_upload(s, _actor(s, job), job.payload or b"", p["name"], p["new_id"])
+            found = {"edition": edition.id, "slug": edition.slug, "title": edition.title}
+    except WorkbookError as exc:
+        problems = [dataclasses.asdict(q) for q in exc.problems]
+        raise Rejected(exc.message, {"problems": problems}) from exc
+    return Outcome(found)
+
+
+class Rejected(NatriskError):
+    """The run's input was refused; ``detail`` (its problems) is kept as the run's result."""
+
+    def __init__(self, message: str, detail: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 KINDS: dict[str, Callable[[Context], Outcome]] = {
     "sensitivity": sensitivity,
     "cascades": cascades,
     "report": report,
+    "import": import_file,
 }

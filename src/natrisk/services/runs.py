@@ -22,6 +22,7 @@ from natrisk.store import jobs
 from natrisk.store.models import Job
 
 KINDS = ("sensitivity", "cascades", "report")
+MAX_IMPORT_BYTES = 200 * 1024 * 1024  # an import run takes a large file, kept until it is done
 
 
 def start(session: Session, actor: Actor, edition_id: int, params: dict[str, Any]) -> Job:
@@ -51,11 +52,37 @@ def start_kind(
     return jobs.enqueue(session, job)
 
 
+def start_import(session: Session, actor: Actor, data: bytes, name: str, new_id: str = "") -> Job:
+    """Queue the import of a (large) workbook file as a new draft edition; it is read, checked
+    and stored by a worker, all or nothing, and its problems are the run's result."""
+    from natrisk.errors import InputError
+    from natrisk.services.access import require_import
+
+    require_import(session, actor)
+    if not data:
+        raise InputError(f"{name}: the file is empty")
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InputError(f"{name}: larger than {MAX_IMPORT_BYTES // 2**20} MB")
+    job = Job(
+        kind="import",
+        edition_id=None,
+        requested_by=actor.user_id,
+        clearance=actor.clearance,
+        params={"name": name, "new_id": new_id, "bytes": len(data)},
+        payload=data,
+    )
+    return jobs.enqueue(session, job)
+
+
 def _visible(session: Session, actor: Actor, run_id: int) -> Job:
     job = session.get(Job, run_id)
     missing = NotFound(f"no run {run_id}")
-    if job is None or job.clearance > actor.clearance or job.edition_id is None:
+    if job is None or job.clearance > actor.clearance:
         raise missing
+    if job.edition_id is None:  # an import: its owner's alone until it made an edition
+        if job.requested_by != actor.user_id:
+            raise missing
+        return job
     try:
         edition_for(session, actor, job.edition_id)
     except NotFound as exc:  # answer exactly as for a run that does not exist
@@ -126,7 +153,8 @@ def retry(session: Session, actor: Actor, run_id: int) -> dict[str, Any]:
         raise Conflict(
             f"run {run_id} is {job.status}; only a failed or cancelled run can be retried"
         )
-    edition_for(session, actor, job.edition_id or 0, "run")  # the role may have gone since
+    if job.edition_id is not None:
+        edition_for(session, actor, job.edition_id, "run")  # the role may have gone since
     jobs.requeue(session, job)
     return state(job)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from natrisk.errors import NatriskError
 from natrisk.services.cluster import DaskMapper
-from natrisk.services.run_kinds import KINDS, Context, Stopped
+from natrisk.services.run_kinds import KINDS, Context, Rejected, Stopped
 from natrisk.store import jobs
 from natrisk.store.database import Database
 from natrisk.store.models import Job
@@ -102,6 +102,9 @@ class Worker:
                 return "cancelled"
             jobs.release(self.db, job.id, self.name)  # the worker stops: queued again
             return "queued"
+        except Rejected as exc:
+            jobs.finish(self.db, job.id, self.name, "failed", result=exc.detail, error=exc.message)
+            return "failed"
         except MemoryError:
             return self._fail(job, "the worker ran out of memory; try fewer samples")
         except NatriskError as exc:

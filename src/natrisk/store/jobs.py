@@ -140,8 +140,10 @@ def finish(
 ) -> bool:
     """Put a running job of ``worker`` in its final state; False if it was no longer its own."""
     values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "lease_until": None}
-    if status == "done":
-        values.update(progress=1.0, result=result, output=output)
+    if status == "done":  # an uploaded file is not kept once it has been imported
+        values.update(progress=1.0, result=result, output=output, payload=None)
+    elif result is not None:  # a refused input: its problems
+        values["result"] = result
     if error is not None:
         values["error"] = error
     with db.session() as s:

@@ -24,12 +24,13 @@ def back_to(state: dict[str, object]) -> str:
 
 @router.get("/runs/{run_id}/view")
 def run_page(request: Request, run_id: Id, actor: PageActor, s: PageSession) -> Response:
-    """A run of any kind on a page of its own (cascade and report runs)."""
+    """A run of any kind on a page of its own (cascade, report and import runs)."""
     from natrisk.services.access import edition_for
     from natrisk.web.pages import _me  # the header's user (pages includes this router)
 
     state = runs.get(s, actor, run_id)
-    edition, _ = edition_for(s, actor, int(str(state["edition"])))
+    on = state["edition"] or (state["result"] or {}).get("edition")  # an import: its result
+    edition = edition_for(s, actor, int(str(on)))[0] if on else None
     mine = state["requested_by"] == actor.user_id or actor.is_admin
     return page(
         request,
@@ -37,7 +38,7 @@ def run_page(request: Request, run_id: Id, actor: PageActor, s: PageSession) -> 
         me=_me(s, actor),
         run=state,
         edition=edition,
-        edition_id=edition.id,
+        edition_id=on or 0,
         mine=mine,
     )
 
