@@ -159,6 +159,15 @@ def test_a_worker_killed_mid_run_fails_the_run_with_its_reason_and_it_can_be_ret
     assert done.result is not None and done.result["samples"] == LONG
     with db.session() as s, pytest.raises(Conflict):
         runs.retry(s, a0, run_id)  # a finished run is not run again
+    if db.engine.dialect.name == "postgresql":
+        # procrastinate delivered both attempts; the dead worker's one is closed as failed,
+        # the finished one deleted
+        with db.engine.connect() as conn:
+            delivered = conn.exec_driver_sql(
+                "SELECT status::text FROM procrastinate.procrastinate_jobs "
+                f"WHERE (args->>'job_id')::int = {run_id} ORDER BY id"
+            ).scalars()
+            assert list(delivered) == ["failed"]
 
 
 def test_a_run_can_be_cancelled_by_its_owner_queued_or_running(

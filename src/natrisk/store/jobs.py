@@ -177,4 +177,21 @@ def expire(db: Database) -> list[int]:
                 f"the worker {job.worker} stopped during the run: its lease ran out at "
                 f"{since:%Y-%m-%d %H:%M:%S} UTC without a heartbeat. Retry the run"
             )
-        return [job.id for job in stale]
+        ids = [job.id for job in stale]
+        if ids and s.get_bind().dialect.name == "postgresql":
+            _finish_delivered(s, ids)
+        return ids
+
+
+def _finish_delivered(session: Session, ids: list[int]) -> None:
+    """Close procrastinate's own record of the failed jobs (their worker died 'doing' them)."""
+    conn: Any = session.connection().connection.dbapi_connection
+    conn.execute(
+        "SELECT set_config('search_path', current_setting('search_path') || %s, true)",
+        (f", {QUEUE_SCHEMA}",),
+    )
+    conn.execute(
+        "SELECT procrastinate_finish_job_v1(id, 'failed', false) FROM procrastinate_jobs "
+        "WHERE status = 'doing' AND (args->>'job_id')::bigint = ANY(%s)",
+        (ids,),
+    )
