@@ -110,3 +110,29 @@ def test_a_role_for_someone_cleared_below_the_edition_comes_with_a_warning(world
         "PUT", f"/api/editions/{w.pub}/members/analyst2", json={"role": "analyst"}
     )
     assert "warning" not in r
+
+
+def test_the_dutch_report_writes_numbers_methods_and_profiles_in_dutch(world: World) -> None:
+    """The Dutch PDF read "2,000 Monte Carlo-trekkingen" and the ids weighted-sum, equal."""
+    r = world.as_("reader").get(
+        f"/api/editions/{world.pub}/report.html", params={"lang": "nl", "samples": 2000}
+    )
+    assert r.status_code == 200
+    text = r.text
+    assert "2.000 Monte Carlo-trekkingen" in text
+    assert "2,000" not in text
+    assert "<td>Gewogen som</td>" in text and "<td>weighted-sum</td>" not in text
+    assert "methode Gewogen som" in text or "Gewogen som-methode" in text or "Gewogen som" in text
+
+
+def test_a_pdf_report_is_named_by_edition_language_and_date(world: World) -> None:
+    import datetime as dt
+
+    r = world.as_("reader").get(
+        f"/api/editions/{world.pub}/report.pdf", params={"lang": "nl", "samples": 100}
+    )
+    assert r.status_code == 200
+    today = dt.date.today().isoformat()
+    assert f'filename="nl-example-2026-risk-picture-nl-{today}.pdf"' in r.headers[
+        "content-disposition"
+    ]

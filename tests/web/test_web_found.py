@@ -393,3 +393,93 @@ def test_a_role_for_a_user_cleared_below_the_edition_is_given_with_a_warning(
     expect(warning).to_contain_text("reader's clearance (Openbaar) is below")
     expect(warning).to_contain_text("Departementaal Vertrouwelijk")
     expect(page.locator("#members table")).to_contain_text("reader")
+
+
+# ---------------------------------------------------------------------------- sensitivity
+
+
+def test_a_sensitivity_run_keeps_its_form_names_scenarios_and_draws_their_intervals(
+    people: Browsers,
+) -> None:
+    """The form reset to its defaults after a run; the result listed slugs
+    (heatwave-drought) and had no chart of each scenario's rank interval."""
+    page = people.page("analyst1")
+    main = people.site.world.main
+    page.goto(f"/editions/{main}/sensitivity")
+    page.get_by_label("Samples").fill("500")
+    page.get_by_label("Method").select_option("medal")
+    page.get_by_label("Weight profile").select_option("physical-first")
+    page.get_by_label("Weights").select_option("fixed")
+    expect(page.get_by_label("Method").locator("option:checked")).to_have_text("Medal")
+    page.get_by_role("button", name="Start").click()
+    expect(page).to_have_url(re.compile(r"sensitivity\?run=\d+$"))
+    run = page.get_by_test_id("run")
+    expect(run.locator(".status")).to_have_text("done", timeout=120_000)
+    expect(page.get_by_label("Samples")).to_have_value("500")
+    expect(page.get_by_label("Method")).to_have_value("medal")
+    expect(page.get_by_label("Weight profile")).to_have_value("physical-first")
+    expect(page.get_by_label("Weights")).to_have_value("fixed")
+    page.reload()
+    run = page.get_by_test_id("run")
+    expect(
+        run.get_by_role("link", name="Coastal flood after a dike breach in South Holland")
+    ).to_be_visible()
+    expect(run.locator("table.list").first).not_to_contain_text("heatwave-drought")
+    chart = run.get_by_test_id("rank-chart")
+    page.locator("[data-testid=rank-chart][data-ready=true]").wait_for(state="attached")
+    expect(chart.locator("svg.marks")).to_contain_text("Rank interval per scenario")
+    expect(chart.locator("svg.marks")).to_contain_text("Coastal flood after a dike breach")
+
+
+# ---------------------------------------------------------------------------- diff
+
+
+def test_the_diff_reads_from_the_older_edition_to_the_newer_by_title(people: Browsers) -> None:
+    """Comparing the 2027 copy with 2026 showed "B → A-B" with the 2027 value on the left;
+    the chart had no arrowheads or labels and a numeric axis; the tables listed slugs; with
+    no change at all it drew an empty chart (axis "0.000000") with console warnings."""
+    old = _raw23()
+    new = _raw23()
+    new["scenarios"][0]["likelihood"] = "C"
+    new["scenarios"][0]["impacts"]["5.3"] = "E"
+    first, second = _edition(people, old), _edition(people, new)
+    page = people.page("analyst1")
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text) if m.type in ("warning", "error") else 0)
+    for here, other in ((second, first), (first, second)):
+        page.goto(f"/editions/{here}/diff?to={other}")
+        moved = page.get_by_test_id("moved").locator("tbody tr")
+        dike = moved.filter(has_text="Dike breach in a polder")
+        expect(dike).to_contain_text("B → C")
+        expect(moved.filter(has_text="dike-breach")).to_have_count(0)
+        changed = page.get_by_test_id("scores-changed").locator("tbody tr")
+        expect(changed.first).to_contain_text("Dike breach in a polder")
+        expect(changed.first).to_contain_text("5.3: C → E")
+        page.locator("[data-testid=diff-diagram][data-ready=true]").wait_for(state="attached")
+        marks = page.get_by_test_id("diff-diagram").locator("svg.marks")
+        expect(marks).to_contain_text("B unlikely")  # class axes, not 0.6-5.4
+        expect(marks).to_contain_text("E catastrophic")
+        n = moved.count()
+        expect(marks.locator("path[aria-roledescription=point]")).to_have_count(2 * n)
+        expect(marks.locator("text", has_text=re.compile(r"^1$"))).to_have_count(1)
+    same = _edition(people, _raw23())
+    page.goto(f"/editions/{same}/diff?to={first}")
+    expect(page.get_by_test_id("no-moves")).to_be_visible()
+    expect(page.get_by_test_id("diff-diagram")).to_have_count(0)
+    assert not [m for m in messages if "WARN" in m or "Infinite" in m], messages
+
+
+def test_an_edition_is_marked_by_the_highest_classification_its_viewer_sees(
+    people: Browsers,
+) -> None:
+    """An edition holding Staatsgeheim Geheim scenarios was labelled "Openbaar" in its
+    header and in the list."""
+    planted = people.site.world.planted
+    admin = people.page("admin")
+    admin.goto("/editions")
+    expect(admin.get_by_test_id(f"classification-{planted}")).to_have_text("Staatsgeheim Geheim")
+    admin.goto(f"/editions/{planted}")
+    expect(admin.get_by_test_id("classification")).to_have_text("Staatsgeheim Geheim")
+    reader = people.page("reader")  # what is above the reader stays absent, its level too
+    reader.goto("/editions")
+    expect(reader.get_by_test_id(f"classification-{planted}")).to_have_text("Openbaar")

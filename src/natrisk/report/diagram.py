@@ -338,6 +338,115 @@ def place_labels(
         rows[i]["ly"] = -(py + chosen[1]) / sy
 
 
+def arrows_spec(result: dict[str, Any], fw: Any, lang: str = "en") -> dict[str, Any]:
+    """Where each scenario moved between two editions: a line from its place before (circle)
+    to its place after (an arrowhead pointing the way it went), numbered as in the table;
+    the axes are the likelihood and impact classes."""
+    import math
+
+    _ = translator(lang)
+    width, height = 640, 380
+    n_lik = len(fw.likelihood.classes)
+    y_top = len(fw.impact_classes.levels) + 0.3
+    rows = []
+    for n, m in enumerate(result["moved"], start=1):
+        (x, y), (x2, y2) = m["position"]["from"], m["position"]["to"]
+        dx = (x2 - x) * width / n_lik
+        dy = (y2 - y) * height / y_top
+        rows.append(
+            {
+                "n": str(n),
+                "title": result.get("titles", {}).get(m["id"], m["id"]),
+                "x": x,
+                "y": y,
+                "x2": x2,
+                "y2": y2,
+                # a triangle points up at 0 degrees; Vega turns it clockwise (y grows down)
+                "angle": math.degrees(math.atan2(dx, dy)) % 360 if (dx or dy) else 0.0,
+                "likelihood": f"{m['likelihood']['from']} → {m['likelihood']['to']}",
+                "rank": f"{m['rank']['from']} → {m['rank']['to']}",
+            }
+        )
+    x_scale = alt.Scale(domain=[0.5, n_lik + 0.5], nice=False)
+    x_axis = alt.Axis(
+        values=list(range(1, n_lik + 1)),
+        labelExpr=likelihood_ticks(fw, lang),
+        grid=False,
+        labelAngle=0,
+    )
+    x_title = _("Likelihood (over {years} years)").format(years=f"{fw.likelihood.horizon_years:g}")
+    x = alt.X("x:Q", title=x_title, scale=x_scale, axis=x_axis)
+    y = impact_y(fw, "weighted-sum", lang)
+    tooltip = [
+        alt.Tooltip("title:N", title=_("Scenario")),
+        alt.Tooltip("rank:N", title=_("Rank")),
+        alt.Tooltip("likelihood:N", title=_("Likelihood")),
+    ]
+    base = alt.Chart()
+    line = base.mark_rule(color="#555555", strokeWidth=1.5).encode(x=x, y=y, x2="x2:Q", y2="y2:Q")
+    before = base.mark_point(color="#555555", size=60).encode(x=x, y=y, tooltip=tooltip)
+    after = base.mark_point(shape="triangle-up", filled=True, size=110, color="#b00020").encode(
+        x=alt.X("x2:Q", scale=x_scale),
+        y=alt.Y("y2:Q"),
+        angle=alt.Angle("angle:Q", scale=alt.Scale(domain=[0, 360], range=[0, 360])),
+        tooltip=tooltip,
+        description=alt.Description("title:N"),
+    )
+    labels = base.mark_text(dx=9, dy=-9, fontSize=10, fontWeight="bold").encode(
+        x=alt.X("x2:Q", scale=x_scale), y=alt.Y("y2:Q"), text="n:N"
+    )
+    chart = alt.layer(line, before, after, labels, data=alt.Data(values=rows)).properties(
+        width=width,
+        height=height,
+        title=alt.Title(
+            _("Where each scenario moved"),
+            subtitle=_("from {before} (circle) to {after} (arrowhead)").format(
+                before=result["from"].get("title") or result["from"]["slug"],
+                after=result["to"].get("title") or result["to"]["slug"],
+            ),
+        ),
+    )
+    return chart.to_dict(validate=False)
+
+
+def rank_interval_spec(result: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """Each scenario's rank interval (5th to 95th percentile) with its median rank, best
+    first: the chart of a sensitivity run (``result`` is ``Sensitivity.to_json()``)."""
+    _ = translator(lang)
+    rows = sorted(result.get("scenarios") or [], key=lambda r: (r["rank_median"], r["id"]))
+    data = [
+        {
+            "title": r.get("title") or r["id"],
+            "p5": r["rank_p5"],
+            "p95": r["rank_p95"],
+            "median": r["rank_median"],
+        }
+        for r in rows
+    ]
+    y = alt.Y("title:N", sort=None, title=None, axis=alt.Axis(labelLimit=320))
+    x_title = _("Rank (1 = highest risk): 90% interval and median")
+    interval = (
+        alt.Chart()
+        .mark_rule(strokeWidth=3, color="#1f77b4")
+        .encode(
+            x=alt.X("p5:Q", title=x_title, scale=alt.Scale(zero=False, nice=False)),
+            x2="p95:Q",
+            y=y,
+            tooltip=[
+                alt.Tooltip("title:N", title=_("Scenario")),
+                alt.Tooltip("median:Q", title=_("Median rank")),
+                alt.Tooltip("p5:Q", title=_("Rank, 5th percentile")),
+                alt.Tooltip("p95:Q", title=_("Rank, 95th percentile")),
+            ],
+        )
+    )
+    median = alt.Chart().mark_point(filled=True, size=50, color="#222222").encode(x="median:Q", y=y)
+    chart = alt.layer(interval, median, data=alt.Data(values=data)).properties(
+        width="container", height=max(120, 18 * len(data)), title=_("Rank interval per scenario")
+    )
+    return chart.to_dict(validate=False)
+
+
 def subtitle(assessment: Assessment, bars: bool, lang: str) -> str:
     """Method and weight profile by name; the percentile bars only when they are drawn."""
     from natrisk.i18n import method_label, profile_label

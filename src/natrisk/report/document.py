@@ -11,7 +11,7 @@ import jinja2
 
 from natrisk import __version__
 from natrisk.errors import OutputError
-from natrisk.i18n import translations
+from natrisk.i18n import format_number, method_label, profile_label, translations
 from natrisk.report.diagram import diagram_rows, diagram_spec, label_numbers, render
 from natrisk.services.assessment import Assessment
 from natrisk.services.sensitivity import Sensitivity
@@ -30,6 +30,10 @@ def _environment(lang: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    # numbers, methods and profiles as the reader's language writes them (2.000 in Dutch)
+    env.filters["number"] = lambda value, digits=6: format_number(value, lang, digits)
+    env.globals["method_label"] = lambda method: method_label(method, lang)
+    env.globals["profile_label"] = lambda fw, profile: profile_label(fw, profile, lang)
     return env
 
 

@@ -53,9 +53,13 @@ def diff_editions(
                     },
                 }
             )
+    titles = {sc.id: sc.title for sc in table_a.scenarios} | {
+        sc.id: sc.title for sc in table_b.scenarios
+    }
     return {
-        "from": {"id": a.id, "slug": a.slug, "status": a.status},
-        "to": {"id": b.id, "slug": b.slug, "status": b.status},
+        "from": {"id": a.id, "slug": a.slug, "status": a.status, "title": a.title},
+        "to": {"id": b.id, "slug": b.slug, "status": b.status, "title": b.title},
+        "titles": titles,  # each scenario's title (the newer edition's), by id
         "method": method,
         "added": sorted(rows_b.keys() - rows_a.keys()),
         "removed": sorted(rows_a.keys() - rows_b.keys()),

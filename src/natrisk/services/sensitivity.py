@@ -55,6 +55,7 @@ class Sensitivity:
         rows = [
             {
                 "id": sid,
+                "title": self.table.scenarios[i].title,
                 "rank_p5": int(p5[i]),
                 "rank_median": int(p50[i]),
                 "rank_p95": int(p95[i]),

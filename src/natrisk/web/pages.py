@@ -132,7 +132,16 @@ def _me(s: Any, actor: Actor) -> dict[str, Any]:
 def editions(request: Request, actor: PageActor, s: PageSession) -> Response:
     """The editions this user may see."""
     rows = [(e, role) for e, role in visible_editions(s, actor)]
-    return page(request, "editions.html", me=_me(s, actor), editions=rows, level_name=level_name)
+    # marked by the highest level of what the viewer sees in it, not only the edition's own
+    highest = {e.id: workspace.highest_classification(s, e, actor.clearance) for e, _ in rows}
+    return page(
+        request,
+        "editions.html",
+        me=_me(s, actor),
+        editions=rows,
+        highest=highest,
+        level_name=level_name,
+    )
 
 
 def _picture(request: Request, s: Any, actor: Actor, edition_id: Id) -> dict[str, Any]:
@@ -240,7 +249,16 @@ def picture(request: Request, edition_id: Id, actor: PageActor, s: PageSession) 
     if request.headers.get("hx-request"):
         return tagged(page(request, "_picture.html", **ctx), tag)
     withdrawn = scenarios.withdrawn_of(s, actor, ctx["edition"])
-    body = page(request, "picture.html", me=me, plans=plans, withdrawn=withdrawn, **ctx)
+    highest = workspace.highest_classification(s, ctx["edition"], actor.clearance)
+    body = page(
+        request,
+        "picture.html",
+        me=me,
+        plans=plans,
+        withdrawn=withdrawn,
+        highest=highest,
+        **ctx,
+    )
     return tagged(body, tag)
 
 
@@ -544,6 +562,7 @@ def sensitivity_page(
     """Start a sensitivity run and watch it."""
     edition, role = edition_for(s, actor, edition_id)
     state = runs.get(s, actor, run) if run else None
+    fw = workspace.framework_of(s, edition)
     return page(
         request,
         "sensitivity.html",
@@ -553,7 +572,9 @@ def sensitivity_page(
         can_run=allows(role, "run"),
         run=state,
         methods=METHODS,
-        profiles=list(workspace.framework_of(s, edition).weights.profiles),
+        fw=fw,
+        profiles=list(fw.weights.profiles),
+        mine=bool(state) and (state["requested_by"] == actor.user_id or actor.is_admin),
     )
 
 
@@ -591,13 +612,19 @@ async def start_sensitivity(
 def diff_page(
     request: Request, edition_id: Id, actor: PageActor, s: PageSession, to: OptionalId = 0
 ) -> Response:
-    """The difference to another edition: arrows on the risk diagram and a table."""
+    """The difference to another edition, read from the older to the newer: arrows on the
+    risk diagram (circle: before, arrowhead: after) and tables by title."""
+    from natrisk.report.diagram import arrows_spec
     from natrisk.services.diff import diff_editions
 
     edition, role = edition_for(s, actor, edition_id)
     others = [(e, r) for e, r in visible_editions(s, actor) if e.id != edition_id]
-    result = diff_editions(s, actor, edition_id, to) if to else None
-    spec = json.dumps(_arrows_spec(result)) if result else None
+    older, newer = sorted((edition_id, to)) if to else (edition_id, 0)
+    result = diff_editions(s, actor, older, newer) if to else None
+    spec = None
+    if result and result["moved"]:
+        fw = workspace.framework_of(s, edition_for(s, actor, newer)[0])
+        spec = json.dumps(arrows_spec(result, fw, language(request)))
     return page(
         request,
         "diff.html",
@@ -608,68 +635,6 @@ def diff_page(
         spec=spec,
         to=to,
     )
-
-
-def _arrows_spec(result: dict[str, Any]) -> dict[str, Any]:
-    """Where each scenario moved: one arrow per moved scenario (likelihood x impact)."""
-    rows = [
-        {
-            "id": m["id"],
-            "x": m["position"]["from"][0],
-            "y": m["position"]["from"][1],
-            "x2": m["position"]["to"][0],
-            "y2": m["position"]["to"][1],
-        }
-        for m in result["moved"]
-    ]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "width": "container",
-        "height": 360,
-        "data": {"values": rows},
-        "layer": [
-            {
-                "mark": {"type": "rule", "color": "#555"},
-                "encoding": {
-                    "x": {
-                        "field": "x",
-                        "type": "quantitative",
-                        "title": "likelihood",
-                        "scale": {"domain": [0.5, 5.5]},
-                    },
-                    "y": {
-                        "field": "y",
-                        "type": "quantitative",
-                        "title": "impact class (1 = A … 5 = E)",
-                        "scale": {"domain": [0, 5.3]},
-                    },
-                    "x2": {"field": "x2"},
-                    "y2": {"field": "y2"},
-                },
-            },
-            {
-                "mark": {
-                    "type": "point",
-                    "shape": "triangle",
-                    "filled": True,
-                    "size": 70,
-                    "color": "#b00020",
-                },
-                "encoding": {
-                    "x": {"field": "x2", "type": "quantitative"},
-                    "y": {"field": "y2", "type": "quantitative"},
-                    "tooltip": [{"field": "id"}],
-                },
-            },
-            {
-                "mark": {"type": "point", "color": "#555"},
-                "encoding": {
-                    "x": {"field": "x", "type": "quantitative"},
-                    "y": {"field": "y", "type": "quantitative"},
-                },
-            },
-        ],
-    }
 
 
 @router.get("/import")

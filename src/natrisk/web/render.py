@@ -33,6 +33,13 @@ _HTML_JSON = str.maketrans(
 )
 
 
+def rank_chart(result: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The rank-interval chart of a sensitivity run's result (drawn by vega-embed)."""
+    from natrisk.report.diagram import rank_interval_spec
+
+    return rank_interval_spec(result, lang)
+
+
 def html_json(value: Any) -> Markup:
     """JSON that cannot end the element or attribute it is put in (a str is JSON text already).
 
@@ -59,6 +66,7 @@ def environment(lang: str) -> jinja2.Environment:
         env.filters["markdown"] = render_markdown
         env.filters["number"] = lambda value, digits=6: format_number(value, lang, digits)
         env.globals["method_label"] = lambda method: method_label(method, lang)
+        env.globals["rank_interval_spec"] = lambda result: rank_chart(result, lang)
         env.globals["profile_label"] = lambda fw, profile: profile_label(fw, profile, lang)
         _ENVS[lang] = env
     return env
