@@ -71,6 +71,7 @@ typecheck: $(VENV)/.stamp
 bench: system-deps $(VENV)/.stamp
 	$(BIN)/python benchmarks/sensitivity.py
 	$(BIN)/python benchmarks/planning.py
+	$(BIN)/python benchmarks/foresight.py
 
 catalog: $(VENV)/.stamp
 	$(BIN)/python scripts/update_catalog.py

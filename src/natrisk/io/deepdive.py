@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from natrisk.domain.deepdive import DeepDive
 from natrisk.domain.plan import Loc
 from natrisk.errors import Problem, WorkbookError
 from natrisk.io.files import decode_text, read_bytes
-from natrisk.io.plan import _Dumper, _message
+from natrisk.io.plan import _message
+from natrisk.io.trends import yaml_text
 from natrisk.io.workbook import Locator, _is_internal, _locate, _read_json, _read_yaml, _too_deep
 
 
@@ -73,4 +73,4 @@ def deepdive_text(dd: DeepDive, suffix: str = ".yaml") -> str:
     data = dump_deepdive(dd)
     if suffix.lower() == ".json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return yaml_text(data)

@@ -193,8 +193,9 @@ def _trend_changes(ts: TrendSet, base: TrendSet | None) -> list[TrendChange]:
                 sum(before.get(t.id, {}).values()),
             )
         )
+    current = {t.id for t in ts.trends}
     for t in base.trends if base else []:
-        if ts.trend(t.id) is None:
+        if t.id not in current:
             weight = sum(before[t.id].values())
             out.append(
                 TrendChange(t.id, t.title, t.group, "dropped", None, t.direction, [], 0, weight)
@@ -225,12 +226,16 @@ def _bearing_changes(
 
 def _pressure(ts: TrendSet | None, picture: Picture) -> dict[tuple[str, str], tuple[int, set[str]]]:
     """(kind, id) -> (pressure, the trends behind it)."""
-    out: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    totals: dict[tuple[str, str], int] = {}
+    names: dict[tuple[str, str], set[str]] = {}
 
     def add(key: tuple[str, str], w: int, tid: str) -> None:
-        total, names = out.get(key, (0, set()))
-        out[key] = (total + w, names | {tid})
+        totals[key] = totals.get(key, 0) + w
+        names.setdefault(key, set()).add(tid)
 
+    by_theme: dict[str, list[str]] = {}
+    for sid, (_, theme) in picture.scenarios.items():
+        by_theme.setdefault(theme, []).append(sid)
     for t in ts.trends if ts else []:
         for b in t.bears_on:
             add(b.target, b.weight, t.id)
@@ -238,10 +243,9 @@ def _pressure(ts: TrendSet | None, picture: Picture) -> dict[tuple[str, str], tu
             if kind == "scenario" and ident in picture.scenarios:
                 add(("theme", picture.scenarios[ident][1]), b.weight, t.id)
             elif kind == "theme":
-                for sid, (_, theme) in picture.scenarios.items():
-                    if theme == ident:
-                        add(("scenario", sid), b.weight, t.id)
-    return out
+                for sid in by_theme.get(ident, []):
+                    add(("scenario", sid), b.weight, t.id)
+    return {key: (total, names[key]) for key, total in totals.items()}
 
 
 def analyse(ts: TrendSet, base: TrendSet | None, picture: Picture) -> TrendAnalysis:
