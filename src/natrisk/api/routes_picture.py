@@ -7,6 +7,7 @@ take it; the bodies are serialised once per edition version, reader's view and p
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
@@ -20,7 +21,7 @@ from natrisk.store.database import end_transaction
 
 router = APIRouter(prefix="/api", tags=["analysis"])
 DIAGRAM_MEDIA = {"svg": "image/svg+xml", "png": "image/png", "json": "application/json"}
-NOT_MODIFIED = {
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified: the copy named in If-None-Match is still current"}
 }
 

@@ -135,8 +135,15 @@ def resolve(session: Session, token: str) -> Resolved:
         raise Unauthorized("invalid token; sign in again") from exc
     if not isinstance(data, dict) or data.get("db") != identity(session)[0]:
         raise Unauthorized("invalid token; sign in again")
-    nonce = data.get("n")
-    row = session.get(SignIn, data.get("sid")) if isinstance(data.get("sid"), int) else None
+    nonce, sid = data.get("n"), data.get("sid")
+    found = (  # the session and its user in one query (every request asks this)
+        session.execute(
+            select(SignIn, User).join(User, User.id == SignIn.user_id).where(SignIn.id == sid)
+        ).first()
+        if isinstance(sid, int)
+        else None
+    )
+    row, user = found if found is not None else (None, None)
     if (
         row is None
         or not isinstance(nonce, str)
@@ -147,7 +154,6 @@ def resolve(session: Session, token: str) -> Resolved:
         raise Unauthorized("this session has ended; sign in again")
     if _aware(row.expires_at) <= dt.datetime.now(dt.UTC):
         raise Unauthorized("your session has expired; sign in again")
-    user = session.get(User, row.user_id)
     if user is None or not user.active or user.credential_version != row.credential_version:
         raise Unauthorized("this session has ended; sign in again")
     if data.get("cv") != row.credential_version:
