@@ -25,6 +25,8 @@ $(VENDOR)/.stamp: js/package.json js/package-lock.json
 	mkdir -p $(VENDOR)
 	cp js/node_modules/vega/build/vega.min.js js/node_modules/vega-lite/build/vega-lite.min.js \
 	   js/node_modules/vega-embed/build/vega-embed.min.js js/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp js/node_modules/swagger-ui-dist/swagger-ui-bundle.js js/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
+	cp js/node_modules/swagger-ui-dist/favicon-32x32.png $(VENDOR)/swagger-favicon.png
 	touch $@
 
 assets: $(VENDOR)/.stamp

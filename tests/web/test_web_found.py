@@ -483,3 +483,15 @@ def test_an_edition_is_marked_by_the_highest_classification_its_viewer_sees(
     reader = people.page("reader")  # what is above the reader stays absent, its level too
     reader.goto("/editions")
     expect(reader.get_by_test_id(f"classification-{planted}")).to_have_text("Openbaar")
+
+
+def test_the_api_reference_draws_without_internet_access(people: Browsers) -> None:
+    """/docs was blank without internet access: Swagger UI came from a CDN."""
+    page = people.page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("natrisk")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    base = people.site.base
+    assert all(url.startswith(base) or url.startswith("data:") for url in asked), asked

@@ -92,6 +92,26 @@ async def _empty_receive() -> Message:
     return {"type": "http.disconnect"}
 
 
+def _api_reference(app: FastAPI) -> None:
+    """Swagger UI at /docs from static/vendor (copied from the npm package by make)."""
+    from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="natrisk API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-favicon.png",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def oauth2_redirect() -> Response:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
 def create_app(db: Database | None = None) -> FastAPI:
     """The natrisk API on a database (the default database when none is given)."""
     from natrisk.api import (
@@ -126,7 +146,10 @@ def create_app(db: Database | None = None) -> FastAPI:
         title="natrisk",
         version=__version__,
         description="National security risk assessment: editions, scenarios, scores, assessments.",
+        docs_url=None,  # served below from natrisk's own files: no CDN, works offline
+        redoc_url=None,
     )
+    _api_reference(app)
     app.state.db = db or Database()
 
     @app.exception_handler(NatriskError)

@@ -15,18 +15,15 @@ CSP = (
     "frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:; "
     "style-src 'self' 'unsafe-inline'"
 )
-# FastAPI's Swagger UI and ReDoc load their code from a CDN and start it with an inline script.
-# They show the OpenAPI schema and no stored data, so they get a looser policy of their own,
-# deliberately, rather than weakening the one every natrisk page has.
-_CDN = "https://cdn.jsdelivr.net"
+# The API reference (Swagger UI) is served from natrisk itself (static/vendor, no CDN: it works
+# without internet access) and FastAPI starts it with an inline script, so /docs gets a policy
+# of its own, deliberately, rather than weakening the one every natrisk page has.
 DOCS_CSP = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {_CDN}; "
-    f"style-src 'self' 'unsafe-inline' {_CDN} https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-    "form-action 'self'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
 )
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
 HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
