@@ -105,6 +105,14 @@ def test_stored_sets_and_a_deepdive_scenario(tmp_path: Path) -> None:
     target = tmp_path / "stored.csv"
     ok(run("trends", "export", "1", "--out", target, "--user", "admin", *db))
     assert load_trends(target) == load_trends(TRENDS)
+    analysed = ok(run("trends", "analyse", "1", "--user", "admin", "--json", *db)).json()
+    assert analysed["set"] == "nl-trends-2026" and analysed["baseline"] is None  # not stored here
+    report = tmp_path / "stored-report"
+    ok(run("trends", "report", "1", "--out", report, "--lang", "nl", "--user", "admin", *db))
+    assert "OPENBAAR" in (report / "foresight.html").read_text(encoding="utf-8")
+    assert (report / "foresight.pdf").read_bytes().startswith(b"%PDF")
+    assert_refused(run("trends", "analyse", "1", *db), "--user")
+    assert_refused(run("trends", "analyse", "9", "--user", "admin", *db), "no trend set 9")
     deepdive = ("deepdive", "import", EX / "deepdive-2026.yaml", "--edition", "1")
     assert_refused(run(*deepdive, "--user", "admin", *db), "no signal")
     signals = ("signals", "import", EX / "signals-2026.yaml", "--edition", "1")

@@ -124,78 +124,139 @@ def _list_stored(edition: int, user: str | None, database: str | None, as_json: 
     out.print(table)
 
 
+SourceArg = Annotated[str, typer.Argument(help="A trend file, or a stored set's id (with --user).")]
+BaselineSource = Annotated[
+    str | None,
+    typer.Option("--baseline", help="The baseline: a trend file, or a stored set's id."),
+]
+StoredUser = Annotated[
+    str | None, typer.Option("--user", help="For a stored set: act as this user.")
+]
+
+
+def _stored(source: str) -> bool:
+    return source.isdigit() and not Path(source).exists()
+
+
+def _stored_id(text: str | None, what: str) -> int | None:
+    from natrisk.errors import OptionError
+
+    if text is None:
+        return None
+    if not _stored(text):
+        raise OptionError(f"{what} of a stored set is a stored set's id, not {text!r}")
+    return int(text)
+
+
 @trends_app.command("analyse")
 def trends_analyse(
-    file: TrendsArg,
-    baseline: BaselineOpt = None,
+    source: SourceArg,
+    baseline: BaselineSource = None,
     edition: EditionWbOpt = None,
     plan: PlanOpt = None,
+    user: StoredUser = None,
+    database: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Compare the trends with a baseline edition: what changed, the pressure on themes and
-    scenarios, the transitions and the action lines to intensify.
+    scenarios, the transitions and the action lines to intensify. A stored set is read as the
+    user may see it, against the baseline it names (or --baseline ID).
 
     Example: natrisk trends analyse examples/trends-2026.yaml --baseline examples/trends-2023.yaml --edition examples/nl-2026.yaml --plan examples/nl-plan-2026.yaml
     """
-    from natrisk.services.trends import analyse_files
-
     with edges():
-        opened = _open(file, edition, plan)
-        data = analyse_files(opened, baseline).to_json(opened.picture)
+        data = _analysis(source, baseline, edition, plan, user, database)
         if as_json:
             print_json(data)
             return
-        moved = [t for t in data["trends"] if t["status"] != "unchanged"]
-        table = Table("trend", "status", "direction", "weight")
-        for t in moved:
-            before = t["baseline_direction"]
-            direction = (
-                f"{before} -> {t['direction']}"
-                if before and before != t["direction"]
-                else str(t["direction"] or "-")
+        _print_analysis(data)
+
+
+def _analysis(
+    source: str,
+    baseline: str | None,
+    edition: Path | None,
+    plan: Path | None,
+    user: str | None,
+    database: str | None,
+) -> dict[str, Any]:
+    from natrisk.errors import OptionError
+    from natrisk.services.trends import analyse_files, analysis_of
+
+    if _stored(source):
+        from natrisk.store.database import Database
+
+        if not user:
+            raise OptionError("a stored set needs --user")
+        with Database(database).session() as s:
+            a, picture = analysis_of(
+                s, actor_named(s, user), int(source), _stored_id(baseline, "--baseline")
             )
-            table.add_row(
-                t["title"], t["status"], direction, f"{t['baseline_weight']:+d} -> {t['weight']:+d}"
-            )
-        out.print(table if moved else "no trend changed since the baseline")
-        for tr in data["transitions"]:
-            seen = "seen" if tr["seen"] else "not seen"
-            out.print(
-                f"transition {tr['id']} ({seen}): lines {', '.join(tr['lines']) or '-'}",
-                highlight=False,
-            )
-        lines = Table("line", "advice", "change", "transitions")
+            return a.to_json(picture)
+    opened = _open(Path(source), edition, plan)
+    return analyse_files(opened, Path(baseline) if baseline else None).to_json(opened.picture)
+
+
+def _print_analysis(data: dict[str, Any]) -> None:
+    moved = [t for t in data["trends"] if t["status"] != "unchanged"]
+    table = Table("trend", "status", "direction", "weight")
+    for t in moved:
+        before = t["baseline_direction"]
+        direction = (
+            f"{before} -> {t['direction']}"
+            if before and before != t["direction"]
+            else str(t["direction"] or "-")
+        )
+        weight = f"{t['baseline_weight']:+d} -> {t['weight']:+d}"
+        table.add_row(t["title"], t["status"], direction, weight)
+    out.print(table if moved else "no trend changed since the baseline")
+    for tr in data["transitions"]:
+        seen = "seen" if tr["seen"] else "not seen"
+        lines = ", ".join(tr["lines"]) or "-"
+        out.print(f"transition {tr['id']} ({seen}): lines {lines}", highlight=False)
+    if data["lines"]:
+        table = Table("line", "advice", "change", "transitions")
         for ln in data["lines"]:
-            lines.add_row(
-                f"{ln['id']} {ln['title']}",
-                ln["advice"],
-                f"{ln['delta']:+d}",
-                ", ".join(ln["transitions"]),
-            )
-        if data["lines"]:
-            out.print(lines)
+            name = f"{ln['id']} {ln['title']}"
+            table.add_row(name, ln["advice"], f"{ln['delta']:+d}", ", ".join(ln["transitions"]))
+        out.print(table)
 
 
 @trends_app.command("report")
 def trends_report(
-    file: TrendsArg,
+    source: SourceArg,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report to.")],
-    baseline: BaselineOpt = None,
+    baseline: BaselineSource = None,
     edition: EditionWbOpt = None,
     plan: PlanOpt = None,
     lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.en,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write a PDF.")] = True,
+    user: StoredUser = None,
+    database: DatabaseOpt = None,
 ) -> None:
-    """The foresight report (foresight.html and foresight.pdf), in English or Dutch.
+    """The foresight report (foresight.html and foresight.pdf), in English or Dutch; of a
+    stored set, on what the user may see, marked with its highest classification.
 
     Example: natrisk trends report examples/trends-2026.yaml --baseline examples/trends-2023.yaml --edition examples/nl-2026.yaml --plan examples/nl-plan-2026.yaml --out out/foresight
     """
-    from natrisk.services.trends import analyse_files, write_report
+    from natrisk.errors import OptionError
+    from natrisk.services.trends import analyse_files, write_report, write_stored_report
 
     with edges():
-        opened = _open(file, edition, plan)
-        analysis = analyse_files(opened, baseline)
-        for f in write_report(analysis, opened.picture, out_dir, lang.value, pdf):
+        if _stored(source):
+            from natrisk.store.database import Database
+
+            if not user:
+                raise OptionError("a stored set needs --user")
+            with Database(database).session() as s:
+                actor = actor_named(s, user)
+                base = _stored_id(baseline, "--baseline")
+                files = write_stored_report(s, actor, int(source), base, out_dir, lang.value, pdf)
+        else:
+            opened = _open(Path(source), edition, plan)
+            analysis = analyse_files(opened, Path(baseline) if baseline else None)
+            files = write_report(analysis, opened.picture, out_dir, lang.value, pdf)
+        for f in files:
             err.print(f"wrote {f}")
 
 

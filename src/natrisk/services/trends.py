@@ -106,17 +106,23 @@ def write_report(
     marking: str | None = None,
 ) -> list[Path]:
     """Write foresight.html (and foresight.pdf) to ``out_dir``, all or nothing."""
-    from natrisk.io.files import staged_output
-    from natrisk.report.document import render_pdf
     from natrisk.report.foresight import render_foresight
 
     html = render_foresight(report_context(analysis, picture, lang), lang, marking)
+    return _write(html, Path(out_dir), pdf)
+
+
+def _write(html: str, out_dir: Path, pdf: bool) -> list[Path]:
+    """foresight.html (and foresight.pdf) into ``out_dir``, all or nothing."""
+    from natrisk.io.files import staged_output
+    from natrisk.report.document import render_pdf
+
     names = ["foresight.html"] + (["foresight.pdf"] if pdf else [])
-    with staged_output(Path(out_dir)) as stage:
+    with staged_output(out_dir) as stage:
         (stage / "foresight.html").write_text(html, encoding="utf-8")
         if pdf:
             (stage / "foresight.pdf").write_bytes(render_pdf(html))
-    return [Path(out_dir) / n for n in names]
+    return [out_dir / n for n in names]
 
 
 DIRECTION_ARROW = {"rising": "↑", "stable": "→", "falling": "↓"}
@@ -517,6 +523,20 @@ def report_bytes(
     mark = f"{actor.username}, {dt.date.today().isoformat()}"
     html = render_foresight(report_context(a, picture, lang), lang, level_name(top), mark)
     return render_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+
+
+def write_stored_report(
+    session: Session,
+    actor: Actor,
+    set_id: int,
+    baseline: int | None,
+    out_dir: Path,
+    lang: str,
+    pdf: bool,
+) -> list[Path]:
+    """Write a stored set's report (foresight.html, foresight.pdf) to ``out_dir``, all or nothing."""
+    html = report_bytes(session, actor, set_id, baseline, lang, "html").decode("utf-8")
+    return _write(html, Path(out_dir), pdf)
 
 
 def set_json(rec: TrendSetRecord, role: str) -> dict[str, Any]:
