@@ -6,6 +6,8 @@ Revision ID: 0007
 Revises: 0006
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -62,7 +64,7 @@ def upgrade() -> None:
             "SELECT setval(pg_get_serial_sequence('jobs', 'id'), COALESCE(MAX(id), 0) + 1, "
             "false) FROM jobs"
         )
-        raw = bind.connection.dbapi_connection  # type: ignore[union-attr]
+        raw: Any = bind.connection.dbapi_connection
         path = raw.execute("SHOW search_path").fetchone()[0]
         raw.execute(f"CREATE SCHEMA {QUEUE_SCHEMA}")
         # unqualified names (procrastinate's own) go to its schema, ours stay where they are
