@@ -281,9 +281,7 @@ def seen(session: Session, actor: Actor, edition: Edition, rec: ScanRecord) -> l
             select(SignalRecord.slug, SignalRecord.classification).where(
                 SignalRecord.edition_id == edition.id
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     items = rec.snapshot
     if items is None:

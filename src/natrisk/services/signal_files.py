@@ -4,7 +4,7 @@ the threat picture straight from files (a signal file beside its workbook).
 An import checks every signal against the edition first (themes, scenarios the importer may
 see, classifications within their clearance, ids not yet taken) and lists every problem at
 its line or row; nothing is stored unless all of it holds. Each imported signal, scan and
-cluster is an audit entry.
+cluster is an audit entry (a file of more than 1,000 signals: an entry per 1,000 signals).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from natrisk.services.signals import (
 from natrisk.store.models import ClusterRecord, Edition, ScanRecord, SignalRecord
 
 Locate = Callable[[tuple[Any, ...], str], Problem]
+BULK = 1000  # signals in one import above which they are audited in entries of this many
 Progress = Callable[[int, int], None] | None
 
 
@@ -116,18 +117,7 @@ def import_file(
         if progress and (i % 500 == 0 or i == len(doc.signals) - 1):
             progress(i + 1, len(doc.signals))
     session.flush()
-    for rec in by_slug.values():
-        audit.record(
-            session,
-            actor.username,
-            "signal",
-            signal_key(edition.id, rec.slug),
-            None,
-            _stored(rec),
-            "imported",
-            edition_id=edition.id,
-            classification=rec.classification,
-        )
+    _audit_imported(session, actor, edition, list(by_slug.values()))
     for scan in doc.scans:
         _store_scan(session, actor, edition, scan)
     for cl in doc.clusters:
@@ -155,6 +145,41 @@ def import_file(
         )
     session.flush()
     return Imported(len(doc.signals), len(doc.scans), len(doc.clusters))
+
+
+def _audit_imported(
+    session: Session, actor: Actor, edition: Edition, recs: list[SignalRecord]
+) -> None:
+    """An audit entry per imported signal; a file of more than BULK signals is audited in
+    entries of BULK signals each (key ``edition:ID:signals``, the stored signals inside),
+    since one hash-chained append per signal would make a large import take minutes."""
+    if len(recs) <= BULK:
+        for rec in recs:
+            audit.record(
+                session,
+                actor.username,
+                "signal",
+                signal_key(edition.id, rec.slug),
+                None,
+                _stored(rec),
+                "imported",
+                edition_id=edition.id,
+                classification=rec.classification,
+            )
+        return
+    for start in range(0, len(recs), BULK):
+        part = recs[start : start + BULK]
+        audit.record(
+            session,
+            actor.username,
+            "signals",
+            f"edition:{edition.id}:signals",
+            None,
+            [_stored(r) for r in part],
+            f"imported signals {start + 1}-{start + len(part)} of {len(recs)}",
+            edition_id=edition.id,
+            classification=max(r.classification for r in part),
+        )
 
 
 def _store_scan(session: Session, actor: Actor, edition: Edition, scan: Any) -> None:

@@ -176,9 +176,7 @@ def scenario_titles(session: Session, actor: Actor, edition: Edition) -> dict[st
                 ScenarioRecord.withdrawn.is_(False),
             )
             .order_by(ScenarioRecord.position)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
 
 
@@ -525,9 +523,7 @@ def cluster_slugs(session: Session, records: Sequence[SignalRecord]) -> dict[int
     slugs = dict(
         session.execute(
             select(ClusterRecord.id, ClusterRecord.slug).where(ClusterRecord.id.in_(ids))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return {r.id: slugs[r.cluster_id] for r in records if r.cluster_id in slugs}
 
