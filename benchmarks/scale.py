@@ -31,8 +31,9 @@ from benchmarks.api_load import PASSWORD, _free_port, build_edition  # noqa: E40
 TARGETS = {"validate": (3.0, None), "assess": (5.0, None), "sensitivity": (30.0, 2048.0)}
 
 
-def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run ``cmd``; its wall time (s), peak resident memory (MB) and its error output."""
+def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, float]:
+    """Run ``cmd``; its wall time (s), peak resident memory (MB), its error output and its
+    CPU time (s, user + system: what a busy machine does not inflate)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -43,7 +44,7 @@ def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
         text = err.read().decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{text[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, text
+    return elapsed, usage.ru_maxrss / 1024, text, usage.ru_utime + usage.ru_stime
 
 
 def natrisk(*args: str) -> list[str]:
@@ -156,11 +157,11 @@ def main() -> None:
                     and n not in args.report_sizes
                 ):
                     continue
-                secs, mb, err = measured(natrisk(*step), env)
-                rows.setdefault(name, {})[n] = f"{secs:7.2f} s {mb:6.0f} MB"
+                secs, mb, _, cpu = measured(natrisk(*step), env)
+                rows.setdefault(name, {})[n] = f"{secs:6.1f} s ({cpu:5.1f} cpu) {mb:5.0f} MB"
                 print(f"{n:>6} scenarios ({size_mb:.1f} MB) {name:<12} {rows[name][n]}", flush=True)
                 if args.profile == name and n == max(args.sizes):
-                    _, _, stats = measured(profiled(step), env)
+                    _, _, stats, _ = measured(profiled(step), env)
                     print(stats, file=sys.stderr)
             first, warm, mb = api_read(path, env, home / f"api{n}")
             rows.setdefault("API assessment", {})[n] = (
@@ -168,16 +169,18 @@ def main() -> None:
             )
             print(f"{n:>6} scenarios API assessment {rows['API assessment'][n]}", flush=True)
     print()
-    print(f"{'step':<16}" + "".join(f"{n:>26,}" for n in args.sizes) + "   target at the largest")
+    print(f"{'step':<16}" + "".join(f"{n:>30,}" for n in args.sizes) + "   target at the largest")
     for name, by_size in rows.items():
         t = TARGETS.get(name)
         target = (f"< {t[0]:.0f} s" + (f", < {t[1]:.0f} MB" if t[1] else "")) if t else ""
         print(
             f"{name:<16}"
-            + "".join(f"{by_size.get(n, ''):>26}" for n in args.sizes)
+            + "".join(f"{by_size.get(n, ''):>30}" for n in args.sizes)
             + f"   {target}"
         )
-    print("(API assessment: first read / median of five warm reads, the server's peak memory)")
+    print("(wall time, CPU time of the process in brackets, peak resident memory; API assessment:")
+    print(" first read / median of five warm reads, the server's peak memory)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
