@@ -14,6 +14,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from natrisk import __version__
+from natrisk.api import access_log
 from natrisk.api.headers import SecurityHeaders, security_headers
 from natrisk.errors import NatriskError, OutputError, Unavailable, WorkbookError
 from natrisk.io import long_numbers
@@ -248,7 +249,10 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(GZipMiddleware, **COMPRESSION)  # large JSON and pages
-    app.add_middleware(SecurityHeaders)  # outermost: a 413 of the body limit gets them too
+    app.add_middleware(SecurityHeaders)  # a 413 of the body limit gets them too
+    log = access_log.logger()  # outside the rest: every answer is logged, with its user
+    if log is not None:
+        app.add_middleware(access_log.AccessLog, log=log)
     return app
 
 
