@@ -32,6 +32,7 @@ STEPS: dict[str, tuple[str, ...]] = {
     "absorbed": (),
     "dismissed": (),
 }
+_CANON = {"horizon": HORIZONS, "strength": STRENGTHS, "direction": DIRECTIONS}
 JUDGED = frozenset({"assessed", "watch", "escalated", "absorbed"})  # need strength and direction
 MAX_TEXT = 20_000  # characters of a description; a signal is a short note, not a study
 MAX_SIGNALS = 200_000  # in one file or upload
@@ -40,6 +41,44 @@ Horizon = Literal["short", "medium", "long"]
 Strength = Literal["weak", "moderate", "strong"]
 Direction = Literal["rising", "stable", "falling"]
 Status = Literal["new", "assessed", "watch", "escalated", "absorbed", "dismissed"]
+
+
+# other spellings people use for the same values (English and Dutch); stored canonically
+ALIASES: dict[str, dict[str, str]] = {
+    "horizon": {
+        "<=6 months": "short",
+        "≤ 6 months": "short",
+        "≤6 months": "short",
+        "6 months": "short",
+        "6m": "short",
+        "short-term": "short",
+        "korte termijn": "short",
+        "kort": "short",
+        "<=5 years": "medium",
+        "≤ 5 years": "medium",
+        "≤5 years": "medium",
+        "5 years": "medium",
+        "5y": "medium",
+        "medium-term": "medium",
+        "middellange termijn": "medium",
+        ">5 years": "long",
+        "> 5 years": "long",
+        "5+ years": "long",
+        "long-term": "long",
+        "lange termijn": "long",
+        "lang": "long",
+    },
+    "strength": {"zwak": "weak", "matig": "moderate", "sterk": "strong"},
+    "direction": {"stijgend": "rising", "stabiel": "stable", "dalend": "falling"},
+}
+
+
+def canonical(field: str, value: Any) -> Any:
+    """A known other spelling of a horizon, strength or direction as its canonical value."""
+    if isinstance(value, str):
+        key = " ".join(value.strip().lower().split())
+        return ALIASES.get(field, {}).get(key, key if key in _CANON[field] else value)
+    return value
 
 
 def today() -> dt.date:
@@ -92,6 +131,11 @@ class Signal(_Identified):
         if not v.strip():
             raise ValueError("a signal needs a title")
         return v.strip()
+
+    @field_validator("horizon", "strength", "direction", mode="before")
+    @classmethod
+    def _spelling(cls, v: Any, info: Any) -> Any:
+        return canonical(info.field_name, v)
 
     @field_validator("themes", "scenarios")
     @classmethod
