@@ -405,7 +405,9 @@ def step(
         f"signal {slug} is already {to}" if to == rec.status else None
     )
     if why:
-        raise Conflict(why)
+        refused = Conflict(why)
+        refused.problems = [Problem("", f"signal {slug}", "to", why)]  # type: ignore[attr-defined]
+        raise refused
     _check_version(rec, version)
     problems = []
     if to == "dismissed" and not reason.strip():
