@@ -495,3 +495,54 @@ def test_the_api_reference_draws_without_internet_access(people: Browsers) -> No
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
     base = people.site.base
     assert all(url.startswith(base) or url.startswith("data:") for url in asked), asked
+
+
+# ---------------------------------------------------------------------------- experts
+
+
+def _invite(people: Browsers, edition: int, expert: str, slug: str) -> None:
+    from sqlalchemy import select
+
+    from natrisk.services import review
+    from natrisk.services.access import Actor
+    from natrisk.store.database import Database
+    from natrisk.store.models import User
+
+    db = Database(people.site.server.url)
+    try:
+        with db.session() as s:
+            admin = Actor.of(s.scalars(select(User).where(User.username == "admin")).one())
+            review.invite(s, admin, edition, expert, [slug])
+    finally:
+        db.close()
+
+
+def test_experts_judge_before_they_see_the_score_and_the_analyst_adopts_the_range(
+    people: Browsers,
+) -> None:
+    """Experts saw the analyst's score and rationale before they judged (anchoring); the
+    analyst could not take over the experts' combined range."""
+    raw = _raw23()
+    raw["scenarios"][0]["impacts"]["5.3"] = {"class": "C", "rationale": "ANALYST-REASONING"}
+    edition = _edition(people, raw, {"analyst1": "analyst", "expert1": "expert"})
+    _invite(people, edition, "expert1", "dike-breach")
+    expert = people.page("expert1")
+    expert.goto(f"/editions/{edition}/scenarios/dike-breach")
+    expect(expert.get_by_test_id("hidden-5.3")).to_be_visible()
+    expect(expert.get_by_test_id("class-5.3")).to_have_text("?")
+    expect(expert.locator("main")).not_to_contain_text("ANALYST-REASONING")
+    form = expert.get_by_test_id("judge-5.3")
+    form.get_by_label("Class or range").fill("D-E")
+    form.get_by_role("button", name="Submit judgement").click()
+    expect(expert.get_by_test_id("class-5.3")).to_have_text("C")  # now the analyst's shows
+    expect(expert.locator("#c-5\\.3 .rationale")).to_have_text("ANALYST-REASONING")
+    expect(expert.get_by_test_id("hidden-2.2")).to_be_visible()  # not judged yet: hidden
+
+    analyst = people.page("analyst1")
+    analyst.goto(f"/editions/{edition}/scenarios/dike-breach")
+    analyst.on("dialog", lambda d: d.accept())
+    adopt = analyst.get_by_test_id("adopt-combined-5.3")
+    adopt.get_by_role("button", name="Adopt the combined range D-E").click()
+    expect(analyst.get_by_role("status")).to_contain_text("Score 5.3 saved")
+    expect(analyst.locator("#c-5\\.3 .current strong").first).to_have_text("D-E")
+    expect(analyst.locator("#c-5\\.3 .rationale")).to_contain_text("combined range of 1 expert")

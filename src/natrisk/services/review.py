@@ -8,6 +8,7 @@ the lowest lower end to the highest upper end. Every judgement is kept.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,20 @@ from natrisk.services.access import Actor, Forbidden, NotFound, edition_for, sce
 from natrisk.services.workspace import framework_of, require_editable
 from natrisk.store.models import Comment, Invitation, Judgement, User
 
-CLOSED = ("published",)  # a published edition's review is over: its comments are read-only
+CLOSED = ("published",)
+BLIND_SETTING = "NATRISK_BLIND_JUDGEMENTS"
+
+
+def blind_judgements() -> bool:
+    """Whether an invited expert sees the analyst's score and rationale of a criterion only
+    after giving their own judgement of it, against anchoring (``NATRISK_BLIND_JUDGEMENTS``,
+    on unless set to ``off``)."""
+    return os.environ.get(BLIND_SETTING, "on").strip().lower() not in (
+        "off",
+        "0",
+        "no",
+        "false",
+    )  # a published edition's review is over: its comments are read-only
 
 
 def combine(ranges: list[tuple[int, int]]) -> dict[str, int]:

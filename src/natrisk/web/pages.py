@@ -308,9 +308,14 @@ def _scenario_ctx(s: Any, actor: Actor, edition_id: Id, slug: str) -> dict[str, 
                 if lo == hi
                 else f"{ids[lo]}-{ids[hi]}",
                 "history": editing.score_history(s, actor, edition_id, slug, crit.id),
+                "hidden": False,
             }
         )
     invited = review.is_invited(s, actor, rec)
+    judgements = review.session_summary(s, actor, edition_id, slug)
+    if role == "expert" and review.blind_judgements():  # their own judgement comes first
+        for row in rows:
+            row["hidden"] = row["crit"].id not in judgements
     return {
         "edition": edition,
         "role": role,
@@ -324,7 +329,7 @@ def _scenario_ctx(s: Any, actor: Actor, edition_id: Id, slug: str) -> dict[str, 
         "review_closed": edition.status in review.CLOSED,
         "can_judge": role == "expert" and invited,
         "comments": review.comments(s, actor, edition_id, slug),
-        "judgements": review.session_summary(s, actor, edition_id, slug),
+        "judgements": judgements,
         "level_name": level_name,
         "themes": scenarios.themes_of(s, edition),
         "levels": levels()[: actor.clearance + 1],
