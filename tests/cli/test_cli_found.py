@@ -131,3 +131,45 @@ def test_an_xlsx_with_four_errors_lists_all_four_at_their_rows(tmp_path: Path) -
     assert "sheet impacts, row 2" in formula and "formula in cell D2" in formula
     assert "sheet impacts, row 3" in klass and "'Q'" in klass
     assert "sheet impacts, row 4" in criterion and "9.9" in criterion
+
+
+def _split_rows(html: Path) -> list[str]:
+    """The table rows WeasyPrint lays out across two pages (their text)."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    pages: dict[int, set[int]] = {}
+    text: dict[int, str] = {}
+
+    def walk(box: object, page: int) -> None:
+        element = getattr(box, "element", None)
+        if isinstance(box, boxes.TableRowBox) and element is not None:
+            pages.setdefault(id(element), set()).add(page)
+            text[id(element)] = " ".join("".join(element.itertext()).split())[:80]
+        for child in getattr(box, "children", None) or []:
+            walk(child, page)
+
+    document = HTML(filename=str(html)).render()
+    for n, page in enumerate(document.pages):
+        walk(page._page_box, n)
+    return [text[k] for k, on in pages.items() if len(on) > 1]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_report_table_rows_never_split_across_pages(tmp_path: Path) -> None:
+    """Row 9 of the ranking, and rows of the progress report's overview, split over two
+    pages of the PDF."""
+    example, plan = ROOT / "examples" / "nl-2026.yaml", ROOT / "examples" / "nl-plan-2026.yaml"
+    done = natrisk("report", str(example), "--out", str(tmp_path / "r"), "--format", "html",
+                   "--samples", "200")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = natrisk("follow", "report", str(plan), "--edition", str(example),
+                   "--baseline", str(ROOT / "examples" / "nl-2023.yaml"),
+                   "--out", str(tmp_path / "p"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pages = sorted((tmp_path / "r").glob("*.html")) + sorted((tmp_path / "p").glob("*.html"))
+    assert len(pages) == 2, pages
+    for html in pages:
+        assert _split_rows(html) == [], html.name
