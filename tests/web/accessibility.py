@@ -33,13 +33,24 @@ _RUN = """async (impacts) => {
 }"""
 
 
-def wait_for_charts(page: Page) -> None:
+_UNDRAWN = (
+    "() => [...document.querySelectorAll('script.vl-spec')].map(s => s.dataset.target)"
+    ".filter(id => { const t = document.getElementById(id);"
+    " return t && t.dataset.ready !== 'true' && !t.textContent.includes('could not'); })"
+)
+
+
+def wait_for_charts(page: Page, timeout: float = 30_000) -> None:
     """Wait until every Vega-Lite chart of the page is drawn (axe checks what is drawn)."""
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('script.vl-spec')].every(s => {"
-        " const t = document.getElementById(s.dataset.target);"
-        " return !t || t.dataset.ready === 'true' || t.textContent.includes('could not'); })"
-    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"() => ({_UNDRAWN})().length === 0", timeout=timeout)
+    except PlaywrightTimeout:
+        left = page.evaluate(_UNDRAWN)
+        raise AssertionError(
+            f"{page.url}: charts not drawn after {timeout / 1000:.0f} s: {left}"
+        ) from None
 
 
 def axe_violations(page: Page, impacts: tuple[str, ...] = BLOCKING) -> list[dict[str, Any]]:
