@@ -45,6 +45,10 @@ TABLES = {
     "scans",
     "feed_tokens",
     "search_entries",
+    "trend_sets",
+    "trends",
+    "deepdives",
+    "scenario_origins",
 }
 
 
