@@ -35,9 +35,11 @@ Progress = Callable[[float], None] | None
 
 def normalise(text: str) -> str:
     """Lower case, accents folded, punctuation as space, runs of space as one."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return re.sub(r"[\W_]+", " ", plain).strip()
+    folded = text.casefold()
+    if not folded.isascii():  # only then can there be accents to fold
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", " ", folded).strip()
 
 
 def vectorise(texts: Sequence[str]) -> sparse.csr_matrix:
@@ -216,7 +218,8 @@ def _neighbour_graph(
     rows, cols, sims = [], [], []
     for start in range(0, n, BLOCK):
         block = vectors[start : start + BLOCK] @ vectors.T
-        nearest = np.argpartition(-block, k, axis=1)[:, : k + 1]
+        width = block.shape[1]
+        nearest = np.argpartition(block, width - k - 1, axis=1)[:, width - k - 1 :]
         rows.append(np.repeat(np.arange(start, start + len(block)), k + 1))
         cols.append(nearest.ravel())
         sims.append(np.take_along_axis(block, nearest, axis=1).ravel())
