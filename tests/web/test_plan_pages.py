@@ -729,3 +729,17 @@ def test_a_first_start_rolls_the_regional_profiles_up(admin: Page, console: Cons
         "zeeland",
     }, rolled
     console.assert_clean()
+
+
+def test_the_measure_forms_offer_the_strategy_in_force_first(admin: Page, console: Console) -> None:
+    """The "new measure" and report-text forms defaulted to an action line of the replaced
+    strategy (nvs-2019) and listed its lines first (issue 14)."""
+    page = admin
+    page.goto(f"/plans/{PLAN}/measures/new")
+    line = page.locator("#new-measure select[name=line]")
+    expect(line.locator("option").first).to_contain_text("vs-2023")
+    expect(line.locator("option:checked")).to_contain_text("vs-2023")
+    expect(line.locator("option", has_text="nvs-2019").first).to_contain_text("replaced strategy")
+    open_plan(page)
+    report_line = page.locator("select[name=line]").first
+    expect(report_line.locator("option:checked")).to_contain_text("vs-2023")

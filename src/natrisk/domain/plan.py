@@ -406,6 +406,17 @@ class Plan(_Model):
         """Every action line by id, with its strategy."""
         return {line.id: (s, line) for s in self.strategies for line in s.lines}
 
+    def lines_current_first(self) -> dict[str, tuple[Strategy, ActionLine]]:
+        """The action lines for a form: those of the strategy in force (the one no other
+        replaces) first, then the replaced strategies' lines, newest strategy first."""
+        replaced = {st.replaces for st in self.strategies if st.replaces}
+        order = sorted(self.strategies, key=lambda st: (st.id in replaced, -st.start.toordinal()))
+        return {line.id: (st, line) for st in order for line in st.lines}
+
+    def replaced_strategies(self) -> set[str]:
+        """The ids of the strategies another strategy of the plan replaces."""
+        return {st.replaces for st in self.strategies if st.replaces}
+
     def weighing(self, issue: str) -> Weighing | None:
         """The weighing of a security issue, if recorded."""
         return next((w for w in self.weighings if w.issue == issue), None)

@@ -76,7 +76,8 @@ def plan_page(request: Request, plan_id: Id, actor: PageActor, s: PageSession) -
         caps=caps,
         measures=measures,
         spec=json.dumps(spec) if rows else None,
-        lines=plan.lines(),
+        lines=plan.lines_current_first(),
+        replaced=plan.replaced_strategies(),
         baseline=ps.baseline_id(s, actor, ctx["sp"], plan),
         can_cycle=allows(ctx["sp"].role, "transition"),
         other_editions=[
@@ -245,7 +246,8 @@ def _choices(s: Any, actor: Any, ctx: dict[str, Any]) -> dict[str, Any]:
     return {
         "phases": PHASES,
         "statuses": MEASURE_STATUSES,
-        "lines": ctx["plan"].lines(),
+        "lines": ctx["plan"].lines_current_first(),
+        "replaced": ctx["plan"].replaced_strategies(),
         "own_org": ps.organisation_slug(s, actor),
         "levels": levels()[: actor.clearance + 1],
     }
