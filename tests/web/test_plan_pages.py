@@ -743,3 +743,21 @@ def test_the_measure_forms_offer_the_strategy_in_force_first(admin: Page, consol
     open_plan(page)
     report_line = page.locator("select[name=line]").first
     expect(report_line.locator("option:checked")).to_contain_text("vs-2023")
+
+
+def test_the_issue_page_and_the_coverage_matrix_name_things_by_title(
+    admin: Page, console: Console
+) -> None:
+    """They listed slugs (heatwave-drought, capability ids) where people expect titles."""
+    page = admin
+    page.goto(f"/plans/{PLAN}/issues/terrorism-extremism")
+    scenarios = page.locator("main p", has_text="Scenarios:").get_by_role("link")
+    assert scenarios.count() > 0
+    for name in scenarios.all_inner_texts():
+        assert not re.fullmatch(r"[a-z0-9-]+", name), name
+    page.goto(f"/plans/{PLAN}/coverage")
+    capabilities = page.locator("#coverage a[href*='/capabilities/']")
+    assert capabilities.count() > 0
+    for name in capabilities.all_inner_texts():
+        assert not re.fullmatch(r"[a-z0-9-]+( ✗)?", name), name
+    console.assert_clean()

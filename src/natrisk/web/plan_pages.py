@@ -149,16 +149,33 @@ def issue_page(
 ) -> Response:
     """A security issue with its scenarios, and the weighing form."""
     ctx = _base(request, s, actor, plan_id)
-    return page(request, "issue.html", **ctx, **_issue(ctx, issue), form=None)
+    return page(request, "issue.html", **ctx, **_issue(ctx, issue, s, actor), form=None)
 
 
-def _issue(ctx: dict[str, Any], issue: str) -> dict[str, Any]:
+def _issue(ctx: dict[str, Any], issue: str, s: Any = None, actor: Any = None) -> dict[str, Any]:
+    from natrisk.services.workspace import scenario_records
+
     plan = ctx["plan"]
+    titles = (
+        {
+            r.slug: r.title
+            for r in scenario_records(s, ctx["sp"].edition)
+            if r.classification <= actor.clearance
+        }
+        if s is not None
+        else {}
+    )
     found = next((i for i in plan.security_issues if i.id == issue), None)
     if found is None:
         raise ps.NotFound(f"no security issue {issue!r} in this plan")
     lines = [ln for s in plan.strategies for ln in s.lines if issue in ln.issues]
-    return {"issue": found, "weighing": plan.weighing(issue), "lines": lines, "phases": PHASES}
+    return {
+        "issue": found,
+        "weighing": plan.weighing(issue),
+        "lines": lines,
+        "phases": PHASES,
+        "titles": titles,
+    }
 
 
 @router.post("/plans/{plan_id}/issues/{issue}", dependencies=[Csrf])
@@ -168,7 +185,7 @@ async def save_weighing(
     """Record the weighing: the two questions with rationale, and the advice."""
     form = await request.form()
     ctx = _base(request, s, actor, plan_id)
-    extra = _issue(ctx, issue)
+    extra = _issue(ctx, issue, s, actor)
 
     def answer(name: str) -> Any:
         value = str(form.get(name) or "")
@@ -212,7 +229,16 @@ def coverage_page(request: Request, plan_id: Id, actor: PageActor, s: PageSessio
     result = ps.analysis_of(s, actor, ctx["sp"])
     titles = {sc.id: sc.title for sc in result.assessment.table.scenarios}
     tasks = {t.id: t for t in result.plan.tasks}
-    return page(request, "coverage.html", **ctx, rows=result.coverage(), titles=titles, tasks=tasks)
+    caps = {c.id: c for c in result.plan.capabilities}
+    return page(
+        request,
+        "coverage.html",
+        **ctx,
+        rows=result.coverage(),
+        titles=titles,
+        tasks=tasks,
+        caps=caps,
+    )
 
 
 @router.get("/plans/{plan_id}/strategy")
