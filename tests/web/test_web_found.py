@@ -546,3 +546,158 @@ def test_experts_judge_before_they_see_the_score_and_the_analyst_adopts_the_rang
     expect(analyst.get_by_role("status")).to_contain_text("Score 5.3 saved")
     expect(analyst.locator("#c-5\\.3 .current strong").first).to_have_text("D-E")
     expect(analyst.locator("#c-5\\.3 .rationale")).to_contain_text("combined range of 1 expert")
+
+
+# ---------------------------------------------------------------------------- bad input
+
+OWN_PASSWORD = "found-tests-password-01"
+
+
+def _user(people: Browsers, name: str, clearance: str, admin: bool = False) -> Page:
+    from natrisk.services import accounts
+    from natrisk.store.database import Database
+
+    db = Database(people.site.server.url)
+    try:
+        with db.session() as s:
+            accounts.add_user(s, name, OWN_PASSWORD, "example", clearance, admin)
+    finally:
+        db.close()
+    page = people.context().new_page()
+    page.goto("/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(OWN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile("/login"))
+    return page
+
+
+def _strip_checks(field: Locator) -> None:
+    field.evaluate(
+        "e => { e.removeAttribute('maxlength'); e.removeAttribute('required');"
+        " e.removeAttribute('pattern'); }"
+    )
+
+
+def test_a_new_scenario_with_a_bad_id_or_a_blank_title_keeps_what_was_typed(
+    people: Browsers, own_edition: int
+) -> None:
+    """An id that exists, is empty or is 10,000 characters long, and a title of spaces: a
+    message at the field, the typed text kept, nothing stored."""
+    page = people.page("analyst1")
+    url = f"/editions/{own_edition}/scenarios/new"
+    cases = (
+        ("dike-breach", "A title", "already"),
+        ("", "A title", "required"),
+        ("x" * 10_000, "A title", "100"),
+        ("fresh-id", "    ", "more than spaces"),
+    )
+    for slug, title, says in cases:
+        page.goto(url)
+        for label in ("Id (letters, digits, '-')", "Title"):
+            _strip_checks(page.get_by_label(label, exact=True))
+        page.get_by_label("Id (letters, digits, '-')").fill(slug)
+        page.get_by_label("Title", exact=True).fill(title)
+        page.get_by_label("Description (Markdown)").fill("Kept, whatever else is wrong.")
+        page.get_by_label("Class, range or estimate").fill("B")
+        page.get_by_role("button", name="Create scenario").click()
+        field = "err-title" if title.isspace() else "err-id"
+        expect(page.locator(f"#{field}")).to_contain_text(says)
+        expect(page.get_by_label("Description (Markdown)")).to_have_value(
+            "Kept, whatever else is wrong."
+        )
+        expect(page.get_by_label("Title", exact=True)).to_have_value(title)
+    page.goto(f"/editions/{own_edition}")
+    expect(page.locator("#picture").get_by_role("link", name="A title")).to_have_count(0)
+
+
+def test_markdown_with_script_iframe_and_javascript_links_is_inert(
+    people: Browsers, own_edition: int
+) -> None:
+    page = people.page("analyst1")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"/editions/{own_edition}/scenarios/port-fire")
+    page.get_by_text("Change the scenario (texts, theme, likelihood, classification)").click()
+    form = page.get_by_test_id("scenario-form")
+    form.get_by_label("Description (Markdown)").fill(
+        '<script>alert(1)</script><iframe src="javascript:alert(2)"></iframe>'
+        "[click](javascript:alert(3)) <img src=x onerror=alert(4)> **kept**"
+    )
+    form.get_by_role("button", name="Save the scenario").click()
+    expect(page.get_by_role("status")).to_contain_text("The scenario was saved")
+    main = page.locator("main")
+    expect(main.locator(".md strong", has_text="kept")).to_have_count(1)
+    for selector in ("script", "iframe", "a[href^='javascript']", "img[onerror]"):
+        expect(main.locator(selector)).to_have_count(0)
+    page.wait_for_timeout(300)
+    assert dialogs == []
+
+
+def test_a_role_that_does_not_exist_and_a_clearance_above_ones_own_are_refused(
+    people: Browsers,
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    edition = _edition(people, _raw23(), {"coordinator": "coordinator"})
+    page = people.page("coordinator")
+    page.goto(f"/editions/{edition}/settings")
+    members = page.locator("#members")
+    members.get_by_label("Username (another organisation's as organisation/name)").fill("reader")
+    members.get_by_label("Role").evaluate("s => { s.options[0].value = 'emperor'; }")
+    members.get_by_role("button", name="Give the role").click()
+    expect(page.locator("#err-member")).to_contain_text("emperor")
+    expect(
+        page.get_by_label("Username (another organisation's as organisation/name)")
+    ).to_have_value("reader")
+    expect(page.locator("#members table")).not_to_contain_text("reader")
+
+    admin = _user(people, f"dvadmin-{tag}", "Departementaal Vertrouwelijk", admin=True)
+    admin.goto("/admin")
+    form = admin.locator("form[action='/admin/users']")
+    options = form.get_by_label("Clearance").locator("option").all_inner_texts()
+    assert "Staatsgeheim Geheim" not in options  # the form offers none above one's own
+    form.get_by_label("Username").fill(f"high-{tag}")
+    form.get_by_label("First password (at least 12 characters)").fill(OWN_PASSWORD)
+    form.get_by_label("Clearance").evaluate(
+        "s => { s.options[0].value = 'Staatsgeheim Geheim'; s.selectedIndex = 0; }"
+    )
+    form.get_by_role("button", name="Create user").click()
+    expect(admin.get_by_role("alert")).to_contain_text("clearance")
+    expect(admin.locator(f"tr[data-user='high-{tag}']")).to_have_count(0)
+
+
+def test_an_expired_reset_link_is_refused_like_a_used_one(people: Browsers) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from natrisk.services import accounts, administration
+    from natrisk.services.access import Actor
+    from natrisk.store.database import Database
+    from natrisk.store.models import PasswordReset, User
+
+    tag = uuid.uuid4().hex[:6]
+    db = Database(people.site.server.url)
+    try:
+        with db.session() as s:
+            admin = Actor.of(s.scalars(select(User).where(User.username == "admin")).one())
+            user = accounts.add_user(s, f"late-{tag}", OWN_PASSWORD, "example", "Openbaar")
+            link = administration.create_reset(s, admin, f"late-{tag}")
+            user_id = user.id
+        with db.session() as s:
+            past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+            s.execute(
+                update(PasswordReset)
+                .where(PasswordReset.user_id == user_id)
+                .values(expires_at=past)
+            )
+    finally:
+        db.close()
+    page = people.context().new_page()
+    page.goto(f"/reset/{link.token}")
+    expect(page.get_by_role("alert")).to_contain_text("used or has expired")
+    r = page.request.post(
+        f"/reset/{link.token}",
+        form={"password": "another-new-password-1", "password2": "another-new-password-1"},
+    )
+    assert r.status >= 400
