@@ -149,11 +149,14 @@ class Worker:
             if time.monotonic() - last > self.heartbeat:
                 self.sweep()
                 last = time.monotonic()
-            job_id = jobs.next_queued(self.db)
-            if job_id is None:
-                self.stopping.wait(self.poll)
-            else:
-                self.execute(job_id)
+            try:
+                job_id = jobs.next_queued(self.db)
+                if job_id is not None:
+                    self.execute(job_id)
+                    continue
+            except NatriskError as exc:  # a busy or unreachable database: try again soon
+                print(f"worker {self.name}: {exc.message}", file=sys.stderr)
+            self.stopping.wait(self.poll)
 
     def _run_procrastinate(self) -> None:
         app = jobs.procrastinate_app(self.db.engine.url, asynchronous=True)
