@@ -173,3 +173,30 @@ def test_report_table_rows_never_split_across_pages(tmp_path: Path) -> None:
     assert len(pages) == 2, pages
     for html in pages:
         assert _split_rows(html) == [], html.name
+
+
+def test_the_numbers_of_the_risk_diagram_do_not_overlap() -> None:
+    """Point labels overlapped (8 on 9, 27 on 28) in the example's risk diagram."""
+    from natrisk.report.diagram import diagram_spec
+    from natrisk.services.assessment import assess, resolve_settings
+    from natrisk.services.edition import open_edition
+
+    ed = open_edition(ROOT / "examples" / "nl-2026.yaml")
+    spec = diagram_spec(assess(ed.table, ed.book, resolve_settings(ed.framework)))
+    rows = spec["datasets"]["scenarios"]
+    n_lik = len(ed.framework.likelihood.classes)
+    sx, sy = 640 / n_lik, 420 / (len(ed.framework.impact_classes.levels) + 0.3)
+    boxes = []
+    for r in rows:
+        half = 3.2 * len(r["label"]) + 1
+        boxes.append(
+            (r["lx"] * sx - half, -r["ly"] * sy - 6, r["lx"] * sx + half, -r["ly"] * sy + 6)
+        )
+    clashes = [
+        (rows[i]["label"], rows[j]["label"])
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+        if boxes[i][0] < boxes[j][2] and boxes[j][0] < boxes[i][2]
+        and boxes[i][1] < boxes[j][3] and boxes[j][1] < boxes[i][3]
+    ]  # fmt: skip
+    assert clashes == []

@@ -291,7 +291,10 @@ def diagram_spec(
 
 
 # where a number may sit around its point, in pixels (right-above first, as before)
-_LABEL_PLACES = [(9, -8), (-9, -8), (9, 8), (-9, 8), (0, -13), (0, 13), (14, 0), (-14, 0)]
+_LABEL_PLACES = [
+    (9, -8), (-9, -8), (9, 8), (-9, 8), (0, -13), (0, 13), (14, 0), (-14, 0),
+    (18, -14), (-18, -14), (18, 14), (-18, 14), (0, -22), (0, 22), (24, 0), (-24, 0),
+]  # fmt: skip
 
 
 def place_labels(
