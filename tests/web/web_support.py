@@ -328,6 +328,8 @@ class Server:
             "NATRISK_SECRET_KEY": SECRET_KEY,
             "XDG_DATA_HOME": str(home / "data"),
             "PYTHONUNBUFFERED": "1",
+            # the access log apart, so a failed test's log tail shows tracebacks, not requests
+            "NATRISK_ACCESS_LOG": str(home / "access.log"),
         }
         env.pop("NATRISK_DATABASE_URL", None)
         cmd = [sys.executable, "-m", "natrisk", "serve", "--port", str(self.port)]
