@@ -15,7 +15,7 @@ Veiligheidsstrategie (2024), section 'Trendanalyse Nationale Veiligheid'.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -27,7 +27,7 @@ STRENGTHS = ("weak", "moderate", "strong")
 SIGNS = ("+", "-")
 # the kinds of study the 2007 strategy names for foresight (planning bureaus, advisory bodies,
 # universities, business, international organisations), and government's own analyses
-SOURCE_KINDS = (
+SourceKind = Literal[
     "planning-bureau",
     "advisory-council",
     "university",
@@ -35,7 +35,8 @@ SOURCE_KINDS = (
     "business",
     "government",
     "other",
-)
+]
+SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
 WEIGHT = {"weak": 1, "moderate": 2, "strong": 3}
 _PATH = re.compile(r"[\\/]|\.(txt|pdf|docx?|ya?ml|json)\b", re.IGNORECASE)
 
@@ -65,15 +66,7 @@ class Source(_Model):
 
     title: str = Field(min_length=1, max_length=500)
     organisation: str = Field(min_length=1, max_length=300)
-    kind: Literal[
-        "planning-bureau",
-        "advisory-council",
-        "university",
-        "international-organisation",
-        "business",
-        "government",
-        "other",
-    ]
+    kind: SourceKind
     year: int | None = Field(default=None, ge=1900, le=2200)
     reference: str = Field(default="", max_length=1000)
 

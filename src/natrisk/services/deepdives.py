@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from natrisk.domain.deepdive import DeepDive, TrendRef, deepdive_problems
+from natrisk.domain.deepdive import DeepDive, Proposal, TrendRef, deepdive_problems
 from natrisk.errors import Conflict, InputError, WorkbookError
 from natrisk.io.deepdive import dump_deepdive, parse_deepdive, problem
 from natrisk.io.workbook import Locator
@@ -298,16 +298,7 @@ def create_scenario(
     if "classification" not in fields:
         fields["classification"] = level_name(stored.record.classification)
     rec = create(session, actor, stored.edition.id, fields, f"from deep-dive {dd.id}")
-    _origin(
-        session,
-        actor,
-        stored,
-        rec,
-        "new",
-        p.signals or dd.signals,
-        p.trends or dd.trends,
-        p.rationale,
-    )
+    _origin(session, actor, stored, dd, p, rec)
     return rec
 
 
@@ -321,28 +312,20 @@ def record_change(session: Session, actor: Actor, dd_id: int, proposal_id: str) 
     if p is None or p.change != "changed":
         raise NotFound(f"no change to a scenario {proposal_id!r} in deep-dive {dd.id!r}")
     rec = scenario_for(session, actor, stored.edition, p.id)
-    return _origin(
-        session,
-        actor,
-        stored,
-        rec,
-        "changed",
-        p.signals or dd.signals,
-        p.trends or dd.trends,
-        p.rationale,
-    )
+    return _origin(session, actor, stored, dd, p, rec)
 
 
 def _origin(
     session: Session,
     actor: Actor,
     stored: StoredDeepDive,
+    dd: DeepDive,
+    p: Proposal,
     scen: ScenarioRecord,
-    change: str,
-    signals: list[str],
-    trends: list[TrendRef],
-    rationale: str,
 ) -> ScenarioOrigin:
+    """Keep on the scenario that the proposal ``p`` of deep-dive ``dd`` made or changed it,
+    with the signals and trends it cites (the deep-dive's own when it names none)."""
+    change, signals, trends = p.change, p.signals or dd.signals, p.trends or dd.trends
     taken = session.scalars(
         select(ScenarioOrigin).where(
             ScenarioOrigin.scenario_id == scen.id, ScenarioOrigin.deepdive_id == stored.record.id
@@ -356,7 +339,7 @@ def _origin(
         change=change,
         signals=list(signals),
         trends=[t.model_dump(by_alias=True) for t in trends],
-        rationale=rationale,
+        rationale=p.rationale,
         created_by=actor.username,
     )
     session.add(origin)
