@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from natrisk import __version__
 from natrisk.api import access_log
 from natrisk.api.headers import SecurityHeaders, security_headers
+from natrisk.api.inflight import InFlight, limit_for
 from natrisk.errors import NatriskError, OutputError, Unavailable, WorkbookError
 from natrisk.io import long_numbers
 from natrisk.store.database import Database
@@ -247,6 +248,9 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(stacking_pages.router)
     app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    pool = app.state.db.engine.pool  # fewer requests inside than connections (api/inflight.py)
+    gate = limit_for(getattr(pool, "size", lambda: 5)(), getattr(pool, "_max_overflow", 10))
+    app.add_middleware(InFlight, limit=gate)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(GZipMiddleware, **COMPRESSION)  # large JSON and pages
     app.add_middleware(SecurityHeaders)  # a 413 of the body limit gets them too
