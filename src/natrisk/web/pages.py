@@ -314,8 +314,8 @@ def _scenario_ctx(s: Any, actor: Actor, edition_id: Id, slug: str) -> dict[str, 
     invited = review.is_invited(s, actor, rec)
     judgements = review.session_summary(s, actor, edition_id, slug)
     if role == "expert" and review.blind_judgements():  # their own judgement comes first
-        for row in rows:
-            row["hidden"] = row["crit"].id not in judgements
+        for row, crit in zip(rows, fw.criteria, strict=True):
+            row["hidden"] = crit.id not in judgements
     return {
         "edition": edition,
         "role": role,
@@ -579,7 +579,7 @@ def sensitivity_page(
         methods=METHODS,
         fw=fw,
         profiles=list(fw.weights.profiles),
-        mine=bool(state) and (state["requested_by"] == actor.user_id or actor.is_admin),
+        mine=state is not None and (state["requested_by"] == actor.user_id or actor.is_admin),
     )
 
 
