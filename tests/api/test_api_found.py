@@ -133,6 +133,33 @@ def test_a_pdf_report_is_named_by_edition_language_and_date(world: World) -> Non
     )
     assert r.status_code == 200
     today = dt.date.today().isoformat()
-    assert f'filename="nl-example-2026-risk-picture-nl-{today}.pdf"' in r.headers[
-        "content-disposition"
-    ]
+    assert (
+        f'filename="nl-example-2026-risk-picture-nl-{today}.pdf"'
+        in r.headers["content-disposition"]
+    )
+
+
+def test_an_expert_gets_a_score_through_the_api_only_after_judging_it(world: World) -> None:
+    w = world
+    w.as_("coord").ok(
+        "POST",
+        f"/api/editions/{w.pub}/invitations",
+        201,
+        json={"expert": "expert", "scenarios": ["coastal-flood"]},
+    )
+    url = f"/api/editions/{w.pub}/scenarios/coastal-flood"
+    hidden = {"hidden_until_judged": True}
+    mine = set(w.as_("expert").ok("GET", f"{url}/judgements"))  # judged before this test
+    scores = w.as_("expert").ok("GET", url)["scores"]
+    waiting = [k for k in scores if k not in mine]
+    assert waiting and all(scores[k] == hidden for k in waiting), scores
+    assert all(scores[k] != hidden for k in mine)
+    judged = waiting[0]
+    w.as_("expert").ok(
+        "PUT", f"{url}/judgements/{judged}", json={"class": "C", "rationale": "mine"}
+    )
+    scores = w.as_("expert").ok("GET", url)["scores"]
+    assert scores[judged] != hidden
+    assert all(scores[k] == hidden for k in waiting[1:])
+    analyst = w.as_("analyst").ok("GET", url)["scores"]
+    assert all(v != hidden for v in analyst.values())

@@ -221,9 +221,17 @@ def list_scenarios(edition_id: Id, actor: ActorDep, s: SessionDep) -> list[dict[
 
 @router.get("/{edition_id}/scenarios/{slug}")
 def get_scenario(edition_id: Id, slug: str, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
-    """One scenario with its scores."""
-    e, _ = edition_for(s, actor, edition_id)
-    return scenario_json(scenario_for(s, actor, e, slug), actor.clearance)
+    """One scenario with its scores; an invited expert gets a criterion's score only once
+    they have judged it (``NATRISK_BLIND_JUDGEMENTS``, against anchoring)."""
+    e, role = edition_for(s, actor, edition_id)
+    out = scenario_json(scenario_for(s, actor, e, slug), actor.clearance)
+    if role == "expert" and review.blind_judgements():
+        judged = review.session_summary(s, actor, edition_id, slug)
+        out["scores"] = {
+            cid: score if cid in judged else {"hidden_until_judged": True}
+            for cid, score in out["scores"].items()
+        }
+    return out
 
 
 @router.put("/{edition_id}/scenarios/{slug}/likelihood")
