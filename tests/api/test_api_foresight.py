@@ -138,6 +138,11 @@ def test_a_scenario_from_a_deepdive_shows_where_it_came_from(world: World) -> No
         "POST", f"/api/deepdives/{made['id']}/scenarios/vector-borne-outbreak", 201
     )
     assert created["change"] == "new"
+    # the judged signal the new scenario rests on is absorbed into it, with an audited step
+    sig = analyst.ok("GET", f"/api/editions/{world.pub}/signals/s005-climate-2a")
+    assert sig["status"] == "absorbed" and sig["absorbed_into"] == "vector-borne-outbreak", sig
+    steps = analyst.ok("GET", f"/api/editions/{world.pub}/signals/s005-climate-2a/history")
+    assert steps and "absorbed" in str(steps[-1]), steps
     analyst.ok("POST", f"/api/deepdives/{made['id']}/scenarios/avian-influenza-zoonosis", 201)
     reader = world.as_("reader")
     origin = reader.ok("GET", f"/api/editions/{world.pub}/scenarios/vector-borne-outbreak/origin")

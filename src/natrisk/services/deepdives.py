@@ -299,7 +299,29 @@ def create_scenario(
         fields["classification"] = level_name(stored.record.classification)
     rec = create(session, actor, stored.edition.id, fields, f"from deep-dive {dd.id}")
     _origin(session, actor, stored, dd, p, rec)
+    _absorb(session, actor, stored.edition, p.signals or dd.signals, rec.slug)
     return rec
+
+
+ABSORBABLE = ("assessed", "watch", "escalated")  # a new signal is judged before it is absorbed
+
+
+def _absorb(
+    session: Session, actor: Actor, edition: Edition, slugs: list[str], scenario: str
+) -> list[str]:
+    """Move the judged signals a new scenario rests on to 'absorbed' into it (each step
+    versioned and audited as any other); new, absorbed and dismissed ones stay as they are."""
+    from natrisk.services.signals import step
+
+    visible = signals_of(session, edition, actor.clearance)
+    moved = []
+    for slug in dict.fromkeys(slugs):
+        rec = visible.get(slug)
+        if rec is None or rec.status not in ABSORBABLE:
+            continue
+        step(session, actor, edition.id, slug, "absorbed", rec.version, scenario=scenario)
+        moved.append(slug)
+    return moved
 
 
 def record_change(session: Session, actor: Actor, dd_id: int, proposal_id: str) -> ScenarioOrigin:
