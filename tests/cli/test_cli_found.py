@@ -200,3 +200,26 @@ def test_the_numbers_of_the_risk_diagram_do_not_overlap() -> None:
         and boxes[i][1] < boxes[j][3] and boxes[j][1] < boxes[i][3]
     ]  # fmt: skip
     assert clashes == []
+
+
+def test_a_measure_on_a_replaced_strategys_line_has_its_section_in_the_progress_report(
+    tmp_path: Path,
+) -> None:
+    """It counted in "10 of 38 measures are done" but appeared in no section."""
+    plan = (ROOT / "examples" / "nl-plan-2026.yaml").read_text()
+    extra = (
+        "  - id: m-old-line\n"
+        '    title: "MEASURE-ON-A-REPLACED-LINE"\n'
+        "    line: nvs-polarisation\n"
+        "    owner: bzk\n"
+        "    phase: prevention\n"
+        "    status: done\n"
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(plan.replace("measures:\n", "measures:\n" + extra, 1))
+    done = natrisk("follow", "report", str(path), "--edition", str(ROOT / "examples" / "nl-2026.yaml"),
+                   "--baseline", str(ROOT / "examples" / "nl-2023.yaml"), "--out", str(tmp_path / "p"))  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = next((tmp_path / "p").glob("*.html")).read_text()
+    assert "MEASURE-ON-A-REPLACED-LINE" in html
+    assert "Countering polarisation (" in html  # its line, named with its strategy

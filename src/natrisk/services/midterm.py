@@ -75,6 +75,30 @@ def review_context(
                 measures=[m for m in plan.measures if m.line == line.id],
             )
         )
+    # measures on a line of a replaced strategy: counted in the totals, so shown too, per line
+    current = {ln.id for ln in (strat.lines if strat else [])}
+    for lid, (st, line) in plan.lines().items():
+        on_line = [m for m in plan.measures if m.line == lid]
+        if lid in current or not on_line:
+            continue
+        scen = sorted({s for iid in line.issues if iid in issues for s in issues[iid].scenarios})
+        title = (f"{line.number}. " if line.number else "") + line.title.get(lang)
+        sections.append(
+            _section(
+                plan,
+                analysis,
+                pos,
+                baseline,
+                scen,
+                lang,
+                today,
+                key={"line": lid},
+                heading=f"{title} ({st.title.get(lang)})",
+                lead=line.lead,
+                issues=[issues[i].title.get(lang) for i in line.issues if i in issues],
+                measures=on_line,
+            )
+        )
     for issue in plan.security_issues:
         if any(r.scope.issue == issue.id for r in plan.reports):
             lines = {ln.id for ln in (strat.lines if strat else []) if issue.id in ln.issues}
