@@ -161,15 +161,13 @@ async def drive(
         return {"reads": reads, "writes": writes, "errors": errors, "not_modified": not_modified}
 
 
-def _wait_for(port: int, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def _wait_for(port: int, server: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(
-                f"the server stopped:\n{server.stderr.read().decode() if server.stderr else ''}"
-            )
+            raise SystemExit(f"the server stopped:\n{log.read_text(errors='replace')[-3000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
                 return
@@ -187,9 +185,14 @@ def one_run(
     port = _free_port()
     env = {**os.environ, "NATRISK_SECRET_KEY": "benchmark-secret", "NATRISK_DATABASE_URL": url}
     cmd = [sys.executable, "-m", "natrisk", "serve", "--port", str(port), "--workers", str(workers)]
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the server's output (its access log too) goes to a file: a pipe nobody reads fills up
+    # and then blocks the server mid-request
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed and removed in finally)
+        prefix="natrisk-serve-", suffix=".log", delete=False
+    )
+    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_for(port, server)
+        _wait_for(port, server, Path(log.name))
         drive_cmd = [
             sys.executable,
             __file__,
@@ -217,6 +220,8 @@ def one_run(
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
     if out.returncode != 0:
         raise SystemExit(f"the load driver failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
