@@ -12,6 +12,7 @@ Every page is watched for console errors and uncaught exceptions; a test fails o
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -474,7 +475,9 @@ def test_download_the_midterm_review(admin: Page, console: Console) -> None:
     with page.expect_download(timeout=60_000) as info:
         link.click()
     download = info.value
-    assert download.suggested_filename == "progress-nl-plan-2026-en.pdf"
+    # the plan's id, the language and the day (issue 14: names someone can file)
+    today = dt.date.today().isoformat()
+    assert download.suggested_filename == f"progress-nl-plan-2026-en-{today}.pdf"
     data = Path(download.path()).read_bytes()
     assert data.startswith(b"%PDF"), data[:40]
     assert len(data) > 10_000
