@@ -539,6 +539,8 @@ READER_POSTS = {
     ("POST", "/api/me/password"),
     ("DELETE", "/api/sessions/{sign_in_id}"),
     ("POST", "/api/editions/empty"),  # anyone starts an empty edition of their organisation
+    ("POST", "/api/feed-tokens"),  # one's own feed token, to read feeds without a session
+    ("DELETE", "/api/feed-tokens/{token_id}"),
 }
 ADMIN_ONLY_GETS = {("GET", "/api/users"), ("GET", "/api/audit/verify"), ("GET", "/api/frameworks")}
 
@@ -583,6 +585,26 @@ class Route:
     body: Callable[[World], dict[str, Any]] = lambda _: {}
     fill: dict[str, str] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
+    # False where the world holds no such object (a signal, a scan, a trend set, a deep-dive,
+    # a feed token): the sweep then proves refusals only; the kind's own tests read it
+    present: bool = True
+
+
+SIGNALERS = MEMBERS - {"reader"}  # the "signal" permission: any role but reader
+GONE = "2147483647"  # an id no object has
+
+
+def _signal(_: World) -> dict[str, Any]:
+    return {
+        "json": {
+            "id": "intruder-signal",
+            "title": "Intruder signal",
+            "description": "x",
+            "observed": "2026-11-01",
+            "themes": ["cyber"],
+            "horizon": "short",
+        }
+    }
 
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -730,6 +752,144 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/organisations"): Route(
         ADMINS, lambda _: {"json": {"slug": "intruder-org", "name": "Intruder"}}
     ),
+    # how threats combine (issue 12)
+    ("GET", "/api/editions/{edition_id}/cascades"): Route(MEMBERS, query={"samples": 50}),
+    ("GET", "/api/editions/{edition_id}/cascades/{slug}"): Route(MEMBERS, query={"samples": 50}),
+    ("GET", "/api/editions/{edition_id}/cascades-diagram.{fmt}"): Route(
+        MEMBERS, fill={"fmt": "json"}, query={"samples": 50}
+    ),
+    ("GET", "/api/editions/{edition_id}/cascades/{slug}/butterfly.{fmt}"): Route(
+        MEMBERS, fill={"fmt": "json"}, query={"samples": 50}
+    ),
+    ("GET", "/api/editions/{edition_id}/variants"): Route(MEMBERS),
+    ("GET", "/api/editions/{edition_id}/compounds"): Route(MEMBERS, query={"samples": 50}),
+    ("GET", "/api/editions/{edition_id}/rollup"): Route(MEMBERS),
+    ("GET", "/api/editions/{edition_id}/rollup-heatmap.{fmt}"): Route(
+        MEMBERS,
+        fill={"fmt": "json"},
+        present=False,  # no regional edition in this world
+    ),
+    ("POST", "/api/editions/{edition_id}/cascade-runs"): Route(
+        EDITORS, lambda _: {"json": {"samples": 20}}
+    ),
+    ("POST", "/api/editions/{edition_id}/report-runs"): Route(
+        EDITORS, lambda _: {"json": {"format": "html", "samples": 100}}
+    ),
+    ("POST", "/api/import-runs"): Route(ADMINS | EDITORS, _upload),
+    ("GET", "/api/runs"): Route(EVERYONE),
+    ("GET", "/api/runs/{run_id}/output"): Route(MEMBERS, present=False),
+    ("POST", "/api/runs/{run_id}/cancel"): Route(ADMINS, fill={"run_id": GONE}, present=False),
+    ("POST", "/api/runs/{run_id}/retry"): Route(ADMINS, fill={"run_id": GONE}, present=False),
+    # signals, scans and feeds (issue 11)
+    ("GET", "/api/editions/{edition_id}/signals"): Route(MEMBERS),
+    ("POST", "/api/editions/{edition_id}/signals"): Route(SIGNALERS, _signal),
+    ("POST", "/api/editions/{edition_id}/signals/upload"): Route(SIGNALERS, _upload),
+    ("GET", "/api/editions/{edition_id}/signals-file"): Route(MEMBERS, query={"format": "yaml"}),
+    ("GET", "/api/editions/{edition_id}/signals/{slug}"): Route(MEMBERS, present=False),
+    ("PATCH", "/api/editions/{edition_id}/signals/{slug}"): Route(
+        SIGNALERS, lambda _: {"json": {"version": 1, "title": "Intruder"}}, present=False
+    ),
+    ("GET", "/api/editions/{edition_id}/signals/{slug}/history"): Route(MEMBERS, present=False),
+    ("POST", "/api/editions/{edition_id}/signals/{slug}/assessment"): Route(
+        EDITORS,
+        lambda _: {"json": {"version": 1, "strength": "weak", "direction": "stable"}},
+        present=False,
+    ),
+    ("POST", "/api/editions/{edition_id}/signals/{slug}/status"): Route(
+        EDITORS, lambda _: {"json": {"version": 1, "to": "assessed"}}, present=False
+    ),
+    ("GET", "/api/editions/{edition_id}/clusters"): Route(MEMBERS),
+    ("GET", "/api/editions/{edition_id}/clusters/proposed"): Route(MEMBERS),
+    ("POST", "/api/editions/{edition_id}/clusters"): Route(
+        EDITORS, lambda _: {"json": {"signals": ["a", "b"]}}, present=False
+    ),
+    ("POST", "/api/editions/{edition_id}/clusters/merge"): Route(
+        EDITORS, lambda _: {"json": {"clusters": ["a", "b"]}}, present=False
+    ),
+    ("POST", "/api/editions/{edition_id}/clusters/{slug}/split"): Route(
+        EDITORS, lambda _: {"json": {"signals": ["a"], "version": 1}}, present=False
+    ),
+    ("DELETE", "/api/editions/{edition_id}/clusters/{slug}"): Route(
+        EDITORS, query={"version": 1}, present=False
+    ),
+    ("GET", "/api/editions/{edition_id}/scans"): Route(MEMBERS),
+    ("POST", "/api/editions/{edition_id}/scans"): Route(
+        EDITORS,
+        lambda _: {
+            "json": {
+                "id": "intruder-scan",
+                "title": "Intruder",
+                "start": "2026-01-01",
+                "end": "2026-06-30",
+            }
+        },
+        present=False,
+    ),
+    ("PATCH", "/api/editions/{edition_id}/scans/{slug}"): Route(
+        EDITORS, lambda _: {"json": {"version": 1, "title": "Intruder"}}, present=False
+    ),
+    ("POST", "/api/editions/{edition_id}/scans/{slug}/adopt"): Route(
+        COORDINATORS, lambda _: {"json": {"version": 1}}, present=False
+    ),
+    ("GET", "/api/editions/{edition_id}/scans/{slug}/picture"): Route(MEMBERS, present=False),
+    ("GET", "/api/editions/{edition_id}/scans/{slug}/report"): Route(MEMBERS, present=False),
+    ("GET", "/api/feeds/{edition_id}/themes/{theme}.atom"): Route(MEMBERS, fill={"theme": "cyber"}),
+    ("GET", "/api/feeds/{edition_id}/escalated.cap"): Route(MEMBERS),
+    ("GET", "/api/feed-tokens"): Route(EVERYONE),
+    ("POST", "/api/feed-tokens"): Route(
+        EVERYONE, lambda _: {"json": {"label": "intruder"}}, present=False
+    ),
+    ("DELETE", "/api/feed-tokens/{token_id}"): Route(
+        EVERYONE, fill={"token_id": GONE}, present=False
+    ),
+    # trends and deep-dives (issue 11)
+    ("GET", "/api/editions/{edition_id}/trend-sets"): Route(MEMBERS),
+    ("POST", "/api/editions/{edition_id}/trend-sets"): Route(
+        EDITORS,
+        lambda _: {
+            "files": {
+                "file": (
+                    "trends.yaml",
+                    (ROOT / "examples" / "trends-2026.yaml").read_bytes(),
+                    "application/yaml",
+                )
+            }
+        },
+        present=False,
+    ),
+    ("GET", "/api/trend-sets/{set_id}"): Route(MEMBERS, fill={"set_id": GONE}, present=False),
+    ("GET", "/api/trend-sets/{set_id}/analysis"): Route(
+        MEMBERS, fill={"set_id": GONE}, present=False
+    ),
+    ("GET", "/api/trend-sets/{set_id}/export.{fmt}"): Route(
+        MEMBERS, fill={"set_id": GONE, "fmt": "yaml"}, present=False
+    ),
+    ("GET", "/api/trend-sets/{set_id}/report"): Route(
+        MEMBERS, fill={"set_id": GONE}, present=False
+    ),
+    ("PATCH", "/api/trend-sets/{set_id}/trends/{slug}"): Route(
+        EDITORS,
+        lambda _: {"json": {"version": 1, "changes": {"direction": "rising"}}},
+        fill={"set_id": GONE},
+        present=False,
+    ),
+    ("GET", "/api/editions/{edition_id}/deepdives"): Route(MEMBERS),
+    ("POST", "/api/editions/{edition_id}/deepdives"): Route(
+        EDITORS,
+        lambda _: {"json": yaml.safe_load((ROOT / "examples" / "deepdive-2026.yaml").read_text())},
+        present=False,
+    ),
+    ("GET", "/api/deepdives/{dd_id}"): Route(MEMBERS, fill={"dd_id": GONE}, present=False),
+    ("PATCH", "/api/deepdives/{dd_id}"): Route(
+        EDITORS,
+        lambda _: {"json": {"version": 1, "changes": {"question": "x"}}},
+        fill={"dd_id": GONE},
+        present=False,
+    ),
+    ("POST", "/api/deepdives/{dd_id}/scenarios/{proposal}"): Route(
+        EDITORS, fill={"dd_id": GONE, "proposal": "x"}, present=False
+    ),
+    ("GET", "/api/editions/{edition_id}/scenarios/{slug}/origin"): Route(MEMBERS),
 }
 
 

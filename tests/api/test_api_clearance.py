@@ -149,9 +149,58 @@ def sweep(w: World, name: str, run_ids: list[int]) -> Sweep:
                 criteria = criteria[:1]
             for cid in criteria:
                 get(S + "/scores/{criterion}/history", edition_id=eid, slug=slug, criterion=cid)
+        # how threats combine: cascades, variants, compounds (issue 12)
+        few = {"samples": 50}
+        cascades = get(E + "/cascades", few, edition_id=eid)
+        get(E + "/cascades-diagram.{fmt}", few, edition_id=eid, fmt="json")
+        get(E + "/variants", edition_id=eid)
+        get(E + "/compounds", few, edition_id=eid)
+        get(E + "/rollup", edition_id=eid)
+        for row in cascades["scenarios"][:3]:
+            get(E + "/cascades/{slug}", few, edition_id=eid, slug=row["id"])
+            get(
+                E + "/cascades/{slug}/butterfly.{fmt}",
+                few,
+                edition_id=eid,
+                slug=row["id"],
+                fmt="json",
+            )
+        # what is coming at us: signals, scans, feeds, trends, deep-dives (issue 11)
+        get(E + "/signals", edition_id=eid)
+        get(E + "/signals-file", {"format": "yaml"}, edition_id=eid)
+        get(E + "/clusters", edition_id=eid)
+        get(E + "/clusters/proposed", edition_id=eid)
+        get(E + "/scans", edition_id=eid)
+        get(E + "/trend-sets", edition_id=eid)
+        get(E + "/deepdives", edition_id=eid)
+        get("/api/feeds/{edition_id}/themes/{theme}.atom", edition_id=eid, theme="cyber")
+        get("/api/feeds/{edition_id}/escalated.cap", edition_id=eid)
+        for scen in scenarios[:3]:
+            get(S + "/origin", edition_id=eid, slug=scen["id"])
+    get("/api/feed-tokens")
+    get("/api/runs")
+    for words in ("marker", "secret 7f3a", "flood"):  # the markers' own words, and a plain one
+        get("/api/search", {"q": words})
     for run_id in run_ids:
         get("/api/runs/{run_id}", run_id=run_id)
     return out
+
+
+# GET routes of objects this world does not hold (a signal, a scan, a trend set, a deep-dive,
+# a regional edition, a run's file): their own tests read them, and prove their clearance
+ABSENT_HERE = {
+    "/api/editions/{edition_id}/signals/{slug}",
+    "/api/editions/{edition_id}/signals/{slug}/history",
+    "/api/editions/{edition_id}/scans/{slug}/picture",
+    "/api/editions/{edition_id}/scans/{slug}/report",
+    "/api/editions/{edition_id}/rollup-heatmap.{fmt}",
+    "/api/trend-sets/{set_id}",
+    "/api/trend-sets/{set_id}/analysis",
+    "/api/trend-sets/{set_id}/export.{fmt}",
+    "/api/trend-sets/{set_id}/report",
+    "/api/deepdives/{dd_id}",
+    "/api/runs/{run_id}/output",
+}
 
 
 def everything(s: Sweep) -> bytes:
@@ -202,7 +251,7 @@ def test_the_reader_sees_no_classified_marker_and_no_hidden_count(
         "/api/audit/verify",
         "/api/frameworks",
         "/api/editions/{edition_id}/members",  # coordinators only
-    } <= (s.templates), "the sweep must use every GET route the reader may use"
+    } - ABSENT_HERE <= (s.templates), "the sweep must use every GET route the reader may use"
     leaked = {
         url: markers_in(body, SG_MARKERS + DV_MARKERS + ORG2_MARKERS)
         for url, body in s.bodies.items()
@@ -261,7 +310,7 @@ def test_the_top_cleared_administrator_sees_every_org1_marker(
 ) -> None:
     w = shared_world
     s = sweep(w, "admin1", [runs_by["admin1"], runs_by["reader"]])
-    assert {t for m, t in openapi_routes(w) if m == "GET"} <= s.templates
+    assert {t for m, t in openapi_routes(w) if m == "GET"} - ABSENT_HERE <= s.templates
     blob = everything(s)
     assert markers_in(blob, ORG2_MARKERS) == [], "another organisation's edition leaked"
     missing = set(SG_MARKERS + DV_MARKERS) - set(markers_in(blob, SG_MARKERS + DV_MARKERS))

@@ -84,7 +84,7 @@ def test_the_reader_may_read_what_it_is_allowed(shared_world: World) -> None:
     w = shared_world
     before = snapshot(w.db)
     for key in sorted(openapi_routes(w)):
-        if key[0] == "GET" and "reader" in ROUTES[key].allowed:
+        if key[0] == "GET" and "reader" in ROUTES[key].allowed and ROUTES[key].present:
             r = call(w, w.as_("reader"), key)
             assert r.status_code == 200, (key, r.status_code, r.text[:300])
     assert snapshot(w.db) == before
