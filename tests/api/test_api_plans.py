@@ -831,7 +831,11 @@ def test_progress_report_html_and_pdf(pw: PlanWorld) -> None:
     assert r.status_code == 200, r.text[:300]
     assert r.headers["content-type"] == "application/pdf"
     assert r.content.startswith(b"%PDF")
-    assert 'filename="progress-report-en.pdf"' in r.headers["content-disposition"]
+    # a name one can file: what, language and date (issue 14)
+    name = re.search(r'filename="([^"]+)"', r.headers["content-disposition"])
+    assert name and re.fullmatch(r"progress-report-en-\d{4}-\d{2}-\d{2}\.pdf", name.group(1)), (
+        r.headers
+    )
 
     # nothing classified: no marking; a DV measure marks the report of a cleared reader
     page = admin.get(f"{base}/review.html").text
