@@ -383,7 +383,7 @@ def test_the_report_html_runs_no_payload(admin: Watched, planted: Planted) -> No
     admin.page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     page = admin.open(f"/api/editions/{planted.edition}/report.html?lang=en")
     expect(page.locator("h1")).to_contain_text(EDITION_TITLE)
-    assert page.locator(".diagram svg").count() == 1
+    assert page.locator(".diagram svg").count() >= 1  # the risk diagram (and the cascades chapter)
     admin.assert_clean()
 
 
