@@ -20,7 +20,7 @@ import altair as alt
 import vl_convert as vlc
 
 from natrisk.errors import OutputError
-from natrisk.i18n import translator
+from natrisk.i18n import method_label, translator
 from natrisk.report.diagram import impact_y, likelihood_ticks
 from natrisk.report.document import HEAT
 
@@ -571,4 +571,5 @@ def chapter(
         "roll": roll,
         "heat_svg": heat_svg,
         "class_of": lambda pos: class_of(fw, pos),
+        "method_name": method_label(method, lang),
     }
