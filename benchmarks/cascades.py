@@ -131,7 +131,7 @@ def on_dask(graph: mc.Graph, imp: mc.Impacts, table: np.ndarray, n_samples: int,
     for workers in (1, 2):
         with (
             LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
             ) as cluster,
             Client(cluster) as client,
         ):

@@ -128,7 +128,7 @@ def on_dask(dist: np.ndarray, method, sampler, args: argparse.Namespace) -> None
     reference = None
     for workers in args.dask_workers:
         with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as c,
+            LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as c,
             Client(c) as client,
         ):
             mapper = DaskMapper(client)

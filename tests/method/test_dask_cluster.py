@@ -34,7 +34,7 @@ def _cluster(workers: int) -> LocalCluster:
         processes=False,
         protocol="tcp",
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",
     )
 
 

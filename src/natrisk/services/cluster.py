@@ -81,7 +81,7 @@ def mapper(address: str | None, workers: int | None = None) -> Iterator[DaskMapp
                 n_workers=workers or os.cpu_count() or 1,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
             )
             client = Client(cluster)
         else:
