@@ -148,7 +148,7 @@ def test_writer_blocked_behind_an_open_transaction_gets_a_conflict(
     assert isinstance(outcome["ben"], Conflict | OperationalError | IntegrityError), outcome
     row = score_row(database, edition_id, "cyber-grid", "5.1")
     assert row is not None and (row.klass, row.version) == ("D", 2)
-    assert _audit_count(database) == 2  # the import and ann's change
+    assert _audit_count(database) == 4  # the import, the two roles given and ann's change
     assert _verify(database) == []
 
 
@@ -172,7 +172,7 @@ def test_two_threads_saving_the_same_version_one_wins(
     assert len(losses) == 1 and isinstance(losses[0], Conflict), results
     row = score_row(database, edition_id, "pandemic", "5.1")
     assert row is not None and (row.klass, row.version) == (wins[0], 2)
-    assert _audit_count(database) == 2
+    assert _audit_count(database) == 4  # the import, the two roles given and the winner
     assert _verify(database) == []
     # the chain goes on after the race
     with database.session() as s:
@@ -236,7 +236,7 @@ def test_concurrent_changes_to_different_scores_keep_one_chain(
             assert old is not None and (row.klass, row.version) == (old.klass, 1)
     successes = sum(1 for status, _ in results if status == "ok")
     assert successes >= 1
-    assert _audit_count(database) == 1 + successes
+    assert _audit_count(database) == 3 + successes  # the import and the two roles given
     assert _verify(database) == []
 
     with database.session() as s:
