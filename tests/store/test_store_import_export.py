@@ -191,7 +191,7 @@ def test_first_start_creates_an_administrator_and_imports_the_example(
     found = re.search(r"password '([^']+)'", message)
     assert found is not None and "edition 1" in message
     with database.session() as s:
-        admin = Actor.of(authenticate(s, "admin", found.group(1), "127.0.0.1"))
+        admin = Actor.of(authenticate(s, "admin", found.group(1)))
     assert admin.is_admin and admin.clearance == TOP
     book, _ = view(database, admin, 1)
     assert book == load_workbook(EXAMPLE)
