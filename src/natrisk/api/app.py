@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from natrisk import __version__
 from natrisk.api import access_log
 from natrisk.api.headers import SecurityHeaders, security_headers
-from natrisk.api.inflight import InFlight, limit_for
+from natrisk.api.inflight import InFlight, limit_for_pool
 from natrisk.errors import NatriskError, OutputError, Unavailable, WorkbookError
 from natrisk.io import long_numbers
 from natrisk.store.database import Database
@@ -248,8 +248,8 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(stacking_pages.router)
     app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    pool = app.state.db.engine.pool  # fewer requests inside than connections (api/inflight.py)
-    gate = limit_for(getattr(pool, "size", lambda: 5)(), getattr(pool, "_max_overflow", 10))
+    # fewer requests inside than connections (api/inflight.py)
+    gate = limit_for_pool(app.state.db.engine.pool)
     app.add_middleware(InFlight, limit=gate)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(GZipMiddleware, **COMPRESSION)  # large JSON and pages

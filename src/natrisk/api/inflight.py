@@ -11,6 +11,7 @@ turn instead of failing.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -37,3 +38,12 @@ def limit_for(pool_size: int, overflow: int) -> int:
     """Requests let in for a pool of ``pool_size + overflow`` connections: three quarters,
     so that a request that opens a second session briefly still finds one."""
     return max(2, (pool_size + max(overflow, 0)) * 3 // 4)
+
+
+def limit_for_pool(pool: Any) -> int:
+    """The limit for an SQLAlchemy pool of any kind: a ``QueuePool`` tells its size by a
+    method, a ``SingletonThreadPool`` (in-memory SQLite) by a number, others not at all."""
+    size = getattr(pool, "size", 5)
+    size = size() if callable(size) else size
+    overflow = getattr(pool, "_max_overflow", 10)
+    return limit_for(int(size), int(overflow))
