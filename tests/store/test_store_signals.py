@@ -14,7 +14,7 @@ from tests.served import ROOT
 from natrisk.errors import Conflict, InputError, WorkbookError
 from natrisk.io.files import read_bytes
 from natrisk.io.signals import parse_located
-from natrisk.services import audit, scans, signal_clusters, signal_files, signals
+from natrisk.services import audit, cluster_proposals, scans, signal_clusters, signal_files, signals
 from natrisk.services.access import Forbidden, NotFound
 from natrisk.store.database import Database
 from natrisk.store.models import AuditEntry, SignalRecord
@@ -151,6 +151,40 @@ def test_what_is_above_a_clearance_is_absent(database: Database) -> None:
     with database.session() as s, pytest.raises(WorkbookError) as caught:
         signals.submit(s, w["low"], ed, BODY | {"classification": DEPV})
     assert caught.value.problems[0].field == "classification"
+
+
+def test_proposals_are_kept_per_state_and_clearance(database: Database) -> None:
+    """Proposals are computed once per state of the visible signals: kept for the next visit,
+    computed anew after any change, and never shared between clearances."""
+    w = world(database)
+    ed, high, low = w["ed"], w["analyst"], w["low"]
+    cluster_proposals.forget()
+    with database.session() as s:
+        hidden = set(
+            s.scalars(select(SignalRecord.slug).where(SignalRecord.classification > 0))
+        )
+        first = signal_clusters.propose(s, high, ed)
+        assert hidden & {x for g in first for x in g["signals"]}
+    with database.session() as s:  # kept: a reader who will not wait gets them at once
+        kept, share = signal_clusters.proposals(s, high, ed, wait=0)
+        assert kept == first and share == 1.0
+        lower = signal_clusters.propose(s, low, ed)  # computed for the low clearance itself
+        assert not hidden & {x for g in lower for x in g["signals"]}
+    with database.session() as s:
+        twin = signals.submit(s, w["ministry"], ed, dict(BODY))
+        twin_slug = twin.slug
+    with database.session() as s:
+        copy = signals.submit(s, w["ministry"], ed, dict(BODY) | {"title": BODY["title"] + "!"})
+        copy_slug = copy.slug
+    with database.session() as s:  # the new signals changed the state: computed anew
+        groups = signal_clusters.propose(s, low, ed)
+        assert any({twin_slug, copy_slug} <= set(g["signals"]) for g in groups)
+    with database.session() as s:
+        rec = signals.get_signal(s, w["analyst"], ed, copy_slug)
+        signals.step(s, w["analyst"], ed, copy_slug, "dismissed", rec.version, "a duplicate")
+    with database.session() as s:  # a dismissed signal leaves the proposals
+        groups = signal_clusters.propose(s, low, ed)
+        assert copy_slug not in {x for g in groups for x in g["signals"]}
 
 
 def test_adoption_keeps_the_snapshot(database: Database) -> None:

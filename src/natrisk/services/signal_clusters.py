@@ -1,7 +1,7 @@
 """Candidate threats: signals clustered by their text, confirmed, split and merged by analysts.
 
-Proposals are computed on demand from the visible signals (method/similarity.py) and never
-stored; an analyst confirms a proposal (or any set of signals) as a cluster, splits signals
+Proposals are computed from the visible signals (method/similarity.py) once per state of
+those signals and kept in the process only (services/cluster_proposals.py), never stored; an analyst confirms a proposal (or any set of signals) as a cluster, splits signals
 off into a new one, merges clusters, or dissolves one. Confirmed clusters are kept: each
 signal points to at most one. A cluster is shown with the members the reader may see only;
 its label, written from its members, only to readers cleared for all of them.
@@ -16,8 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from natrisk.errors import Conflict, InputError
-from natrisk.method import similarity
-from natrisk.services import audit
+from natrisk.services import audit, cluster_proposals
 from natrisk.services.access import Actor, NotFound, edition_for
 from natrisk.services.editing import _flush, require_version
 from natrisk.services.signals import _record, text_of, visible
@@ -35,13 +34,31 @@ def propose(
     session: Session, actor: Actor, edition_id: int, distance: float = DISTANCE
 ) -> list[dict[str, Any]]:
     """Candidate threats among the visible, undismissed signals: groups of two or more."""
+    groups, _ = proposals(session, actor, edition_id, distance, None)
+    assert groups is not None
+    return groups
+
+
+def proposals(
+    session: Session,
+    actor: Actor,
+    edition_id: int,
+    distance: float = DISTANCE,
+    wait: float | None = None,
+) -> tuple[list[dict[str, Any]] | None, float]:
+    """The candidate threats, waiting at most ``wait`` seconds for them (None: until done);
+    (None, share computed) while they are still being computed."""
     if not 0.0 < distance <= 1.0:
         raise InputError("distance is a cosine distance above 0 and at most 1")
     edition, _ = edition_for(session, actor, edition_id)
     recs = [r for r in visible(session, actor, edition) if r.status != "dismissed"]
-    labels = similarity.clusters([text_of(r) for r in recs], distance)
+    found = cluster_proposals.labels_for(
+        session, actor, edition, recs, [text_of(r) for r in recs], distance, wait
+    )
+    if found.labels is None:
+        return None, found.share
     groups: dict[int, list[SignalRecord]] = {}
-    for rec, label in zip(recs, labels.tolist(), strict=True):
+    for rec, label in zip(recs, found.labels, strict=True):
         groups.setdefault(label, []).append(rec)
     out = []
     for members in groups.values():
@@ -55,7 +72,7 @@ def propose(
                 "confirmed": len(current) == 1 and None not in current,
             }
         )
-    return sorted(out, key=lambda g: (-len(g["signals"]), g["signals"][0]))
+    return sorted(out, key=lambda g: (-len(g["signals"]), g["signals"][0])), 1.0
 
 
 def confirmed(session: Session, actor: Actor, edition_id: int) -> list[dict[str, Any]]:

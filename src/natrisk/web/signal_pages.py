@@ -229,13 +229,17 @@ async def cluster_with_duplicates(
 
 # ---------------------------------------------------------------------------- clusters
 
+PROPOSALS_WAIT = 3.0  # seconds a page waits for proposals being computed before it says so
+
 
 def _clusters_ctx(request: Request, s: Any, actor: Any, edition_id: int) -> dict[str, Any]:
     ctx = _base(request, s, actor, edition_id)
     titles = {r.slug: r.title for r in signals.visible(s, actor, ctx["edition"])}
+    proposed, share = signal_clusters.proposals(s, actor, edition_id, wait=PROPOSALS_WAIT)
     return {
         **ctx,
-        "proposed": signal_clusters.propose(s, actor, edition_id),
+        "proposed": proposed,
+        "computed": round(share * 100),
         "confirmed": signal_clusters.confirmed(s, actor, edition_id),
         "titles": titles,
     }
