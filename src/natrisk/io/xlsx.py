@@ -8,6 +8,13 @@ Layout (explained in English and Dutch on the README sheet that export writes)::
     scenarios  id | title | theme | malicious | description | assumptions | likelihood |
                likelihood_rationale | likelihood_sources | extra
     impacts    scenario | criterion | class | min | max | axes | rationale | sources
+    variants   risk | title | scenario | intensity | extra      (the ``risks`` section)
+    links      from | to | probability | rationale | sources | extra
+    compounds  id | title | scenarios | likelihood | description | extra
+
+The last three hold how threats combine (docs/workbook.md), one row per variant, link or
+compound; a section whose values a sheet cannot hold exactly (an odd shape, a source with a
+line break) stays on the edition sheet as ``workbook:KEY``, so writing stays lossless.
 
 A three-point estimate sits in one class cell as 'C (B-E)': the expected value, then its
 lower and upper limit; a likelihood placed inside its class as 'B-high'.
@@ -74,6 +81,44 @@ IMPACT_COLUMNS = (
     "classification",
 )
 IMPACT_REQUIRED = ("scenario", "criterion")
+
+
+@dataclass(frozen=True)
+class _Section:
+    """A top-level list of the workbook kept on a sheet of its own, one row per item."""
+
+    sheet: str
+    key: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    lines: tuple[str, ...] = ()  # columns holding a list of texts, one per line
+    numbers: tuple[str, ...] = ()  # columns holding a number or a text (a class)
+
+
+LINKS = _Section(
+    "links",
+    "links",
+    ("from", "to", "probability", "rationale", "sources", "extra"),
+    ("from", "to", "probability"),
+    lines=("sources",),
+    numbers=("probability",),
+)
+COMPOUNDS = _Section(
+    "compounds",
+    "compounds",
+    ("id", "title", "scenarios", "likelihood", "description", "extra"),
+    ("id", "title", "scenarios", "likelihood"),
+    lines=("scenarios",),
+    numbers=("likelihood",),
+)
+VARIANTS = _Section(
+    "variants",
+    "risks",
+    ("risk", "title", "scenario", "intensity", "extra"),
+    ("risk", "scenario"),
+)
+SECTIONS = (VARIANTS, LINKS, COMPOUNDS)
+SHEET_ORDER = ("edition", "scenarios", "impacts", *(x.sheet for x in SECTIONS))
 WIDTHS = {
     "key": 24,
     "value": 80,
@@ -94,9 +139,15 @@ WIDTHS = {
     "axes": 40,
     "rationale": 60,
     "sources": 40,
+    "from": 28,
+    "to": 28,
+    "probability": 12,
+    "risk": 20,
+    "intensity": 14,
+    "scenarios": 32,
 }
 WRAPPED = {"value", "title", "description", "assumptions", "rationale", "sources"}
-WRAPPED |= {"likelihood_rationale", "likelihood_sources", "extra", "axes"}
+WRAPPED |= {"likelihood_rationale", "likelihood_sources", "extra", "axes", "scenarios"}
 # a zip that unpacks to far more than the file size allows is refused before openpyxl sees it
 MAX_UNPACKED_BYTES = 25 * MAX_BYTES
 
@@ -159,8 +210,101 @@ def read_xlsx(data: bytes, name: str) -> tuple[dict[str, Any], Locator]:
             # a scenario row with a formula in its id may be the one its impacts name
             lenient = any(rec.get("id") is None for _, rec in scenarios.dropped)
             _read_impacts(impacts, index, rd, raw, where, lenient=lenient)
-    _raise_problems(rd, ("edition", "scenarios", "impacts"), (raw, where))
+    for spec in SECTIONS:
+        sheet = _sheet(sheets, spec.sheet, spec.columns, spec.required, rd, required=False)
+        if sheet is None:
+            continue
+        if spec.key in raw:
+            msg = (
+                f"{spec.key} are both on this sheet and in workbook:{spec.key} on the edition "
+                "sheet; keep one"
+            )
+            rd.add(sheet.where(1), "", msg)
+            continue
+        items = _read_section(spec, sheet, rd, where)
+        if items:
+            raw[spec.key] = items
+    _raise_problems(rd, SHEET_ORDER, (raw, where))
     return raw, where
+
+
+def _read_section(spec: _Section, sheet: _Sheet, rd: _Reader, where: Locator) -> list[Any]:
+    """The items of a section sheet (the variants grouped into their risks)."""
+    if spec is VARIANTS:
+        return _read_risks(sheet, rd, where)
+    items = []
+    for row, rec in sheet.rows:
+        where[(spec.key, len(items))] = sheet.where(row)
+        for column in spec.columns:
+            where[(spec.key, len(items), column)] = sheet.where(row)
+        items.append(_section_item(spec, rec, sheet, row, rd))
+    return items
+
+
+def _section_item(
+    spec: _Section, rec: dict[str, Any], sheet: _Sheet, row: int, rd: _Reader
+) -> dict[str, Any]:
+    """One row of a section sheet as the plain data a YAML file gives."""
+    out: dict[str, Any] = {}
+    for column in spec.columns:
+        value = rec.get(column)
+        if value is None or column == "extra":
+            continue
+        if column in spec.lines:
+            out[column] = [ln.strip() for ln in _text(value).splitlines() if ln.strip()]
+        elif column in spec.numbers and isinstance(value, int | float):
+            out[column] = value
+        elif column in spec.numbers and NUMBER_TEXT.fullmatch(_text(value).strip()):
+            out[column] = float(value)
+        else:
+            out[column] = _text(value)
+    if rec.get("extra") is not None:
+        extra = _json(rec["extra"], sheet, "extra", row, rd)
+        if isinstance(extra, dict):
+            for key, value in extra.items():
+                if key in out or key in spec.columns:
+                    rd.add(sheet.where(row), "extra", f"{key!r} in extra repeats a column")
+                else:
+                    out[key] = value
+        elif extra is not None:
+            rd.add(sheet.where(row), "extra", 'extra is a JSON object such as {"owner": "NCTV"}')
+    return out
+
+
+def _read_risks(sheet: _Sheet, rd: _Reader, where: Locator) -> list[Any]:
+    """Rows of the variants sheet grouped by risk, lowest intensity first (row order)."""
+    risks: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for row, rec in sheet.rows:
+        item = _section_item(VARIANTS, rec, sheet, row, rd)
+        rid, scenario = item.pop("risk", None), item.pop("scenario", None)
+        title, intensity = item.pop("title", None), item.pop("intensity", None)
+        if rid is None:
+            rd.add(sheet.where(row), "risk", "fill the risk column of this variant")
+            continue
+        if rid not in index:
+            index[rid] = len(risks)
+            where[("risks", len(risks))] = sheet.where(row)
+            risks.append({"id": rid, "variants": []})
+        i = index[rid]
+        risk = risks[i]
+        if title is not None:
+            if "title" in risk and risk["title"] != title:
+                msg = f"risk {rid!r} has another title on an earlier row; give it once"
+                rd.add(sheet.where(row), "title", msg)
+            risk.setdefault("title", title)
+            where[("risks", i, "title")] = sheet.where(row)
+        for key, value in item.items():  # the risk's own fields, from extra
+            if key in risk:
+                rd.add(sheet.where(row), "extra", f"{key!r} of risk {rid!r} is given twice")
+            risk[key] = value
+        if scenario is None:
+            rd.add(sheet.where(row), "scenario", "fill the scenario column of this variant")
+            continue
+        variant = {"scenario": scenario} | ({"intensity": intensity} if intensity else {})
+        where[("risks", i, "variants", len(risk["variants"]))] = sheet.where(row)
+        risk["variants"].append(variant)
+    return risks
 
 
 def _raise_problems(rd: _Reader, order: Sequence[str], readable: Any = None) -> None:
@@ -586,19 +730,107 @@ def _unescape(text: str) -> str:
 
 
 def write_xlsx(book: Workbook, path: Path) -> None:
-    """Write a workbook as .xlsx: sheets edition, scenarios, impacts and a README."""
+    """Write a workbook as .xlsx: sheets edition, scenarios, impacts, the sections on how
+    threats combine (variants, links, compounds) and a README."""
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None  # a new workbook always has one sheet
     ws.title = "edition"
-    _fill(ws, EDITION_COLUMNS, _edition_rows(book))
+    extra = book.model_extra or {}
+    on_sheet = {
+        spec.key: rows
+        for spec in SECTIONS
+        if spec.key in extra and (rows := _section_rows(spec, extra[spec.key])) is not None
+    }
+    _fill(ws, EDITION_COLUMNS, _edition_rows(book, set(on_sheet)))
     _fill(wb.create_sheet("scenarios"), SCENARIO_COLUMNS, map(_scenario_row, book.scenarios))
     _fill(wb.create_sheet("impacts"), IMPACT_COLUMNS, _impact_rows(book))
+    for spec in SECTIONS:
+        rows = on_sheet.get(spec.key)
+        if rows is not None:
+            _fill(wb.create_sheet(spec.sheet), spec.columns, rows)
     _readme(wb.create_sheet("README"))
     _save(wb, Path(path))
 
 
-def _edition_rows(book: Workbook) -> Iterator[tuple[Any, ...]]:
+def _section_rows(spec: _Section, items: Any) -> list[tuple[Any, ...]] | None:
+    """The rows of a section sheet; None when the sheet could not give the items back
+    exactly (then the section stays a JSON text on the edition sheet)."""
+    if not isinstance(items, list) or not items:
+        return None
+    try:
+        rows = list(_risk_rows(items) if spec is VARIANTS else _item_rows(spec, items))
+    except _NotTabular:
+        return None
+    rd = _Reader("")
+    sheet = _Sheet(spec.sheet, {c: i for i, c in enumerate(spec.columns)}, [], [])
+    sheet.rows = [
+        (r, {c: _as_read(v) for c, v in zip(spec.columns, values, strict=True)})
+        for r, values in enumerate(rows, start=2)
+    ]
+    back = _read_section(spec, sheet, rd, {})
+    return rows if back == items and not rd.problems else None
+
+
+class _NotTabular(Exception):
+    """An item a section sheet cannot hold."""
+
+
+def _item_rows(spec: _Section, items: list[Any]) -> Iterator[tuple[Any, ...]]:
+    for item in items:
+        if not isinstance(item, dict) or "extra" in item:
+            raise _NotTabular
+        extra = {k: v for k, v in item.items() if k not in spec.columns}
+        yield tuple(
+            (_to_json(extra) if extra else None)
+            if c == "extra"
+            else _lines_cell(item.get(c))
+            if c in spec.lines
+            else item.get(c)
+            for c in spec.columns
+        )
+
+
+def _risk_rows(risks: list[Any]) -> Iterator[tuple[Any, ...]]:
+    for risk in risks:
+        if not isinstance(risk, dict) or not isinstance(risk.get("variants"), list):
+            raise _NotTabular
+        extra = {k: v for k, v in risk.items() if k not in ("id", "title", "variants")}
+        if not risk["variants"] or "extra" in extra:
+            raise _NotTabular
+        for j, v in enumerate(risk["variants"]):
+            if not isinstance(v, dict):
+                raise _NotTabular
+            first = j == 0
+            yield (
+                risk.get("id"),
+                risk.get("title") if first else None,
+                v.get("scenario"),
+                v.get("intensity"),
+                _to_json(extra) if first and extra else None,
+            )
+
+
+def _lines_cell(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(x, str) for x in value):
+        return "\n".join(value)
+    if value is None:
+        return None
+    raise _NotTabular
+
+
+def _as_read(value: Any) -> Any:
+    """A value as it comes back from the cell it is written to."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return value if _exact(value) else repr(value)
+    raise _NotTabular
+
+
+def _edition_rows(book: Workbook, on_sheets: set[str]) -> Iterator[tuple[Any, ...]]:
     yield ("format", book.format)
     for key in EDITION_KEYS[1:]:
         value = getattr(book.edition, key)
@@ -608,7 +840,8 @@ def _edition_rows(book: Workbook) -> Iterator[tuple[Any, ...]]:
         plain = ":" not in key and key.lower() not in EDITION_KEYS and _plain(value)
         yield (key, value) if plain else (f"json:{key}", _to_json(value))
     for key, value in (book.model_extra or {}).items():
-        yield (f"workbook:{key}", _to_json(value))
+        if key not in on_sheets:
+            yield (f"workbook:{key}", _to_json(value))
 
 
 def _plain(value: Any) -> bool:
@@ -713,8 +946,8 @@ README_TEXT = """\
 natrisk workbook / natrisk-werkmap
 
 English
-This file holds one edition of a risk picture. natrisk reads the sheets edition, scenarios
-and impacts; this README sheet and any other sheet are ignored.
+This file holds one edition of a risk picture. natrisk reads the sheets edition, scenarios,
+impacts, variants, links and compounds; this README sheet and any other sheet are ignored.
 - edition: one row per key (format, id, title, framework, description, then your own keys).
   A key written as json:KEY holds its value as JSON text; workbook:KEY is a top-level key.
 - scenarios: one row per scenario. malicious is TRUE or FALSE. likelihood is a class
@@ -723,12 +956,17 @@ and impacts; this README sheet and any other sheet are ignored.
 - impacts: one row per scenario and criterion. Fill exactly one of: class ("C", "B-C", "X");
   min and max (a quantity; a single value has min = max or only min); axes (JSON for
   two-dimensional criteria, e.g. {"people": {"min": 1e6, "max": 2e6}, "days": 5}).
+- variants, links, compounds (optional): how threats combine. variants: one row per
+  variant of a risk, lowest intensity first (title once per risk). links: "from" can cause
+  "to", with a probability (0.3) or a class ("10-50%", "CP3"). compounds: scenarios that
+  strike together, one scenario id per line, with a likelihood class.
 - Numbers use a decimal point. Type values, never formulas: a file with formulas is refused.
   Save as .xlsx; files with macros (.xlsm) are refused.
 
 Nederlands
 Dit bestand bevat een editie van een risicobeeld. natrisk leest de tabbladen edition,
-scenarios en impacts; dit README-tabblad en andere tabbladen worden overgeslagen.
+scenarios, impacts, variants, links en compounds; dit README-tabblad en andere tabbladen
+worden overgeslagen.
 - edition: een regel per sleutel (format, id, title, framework, description, daarna eigen
   sleutels). Een sleutel json:SLEUTEL bevat de waarde als JSON-tekst; workbook:SLEUTEL is
   een sleutel op het hoogste niveau.
@@ -738,6 +976,11 @@ scenarios en impacts; dit README-tabblad en andere tabbladen worden overgeslagen
 - impacts: een regel per scenario en criterium. Vul precies een van: class ("C", "B-C", "X");
   min en max (een hoeveelheid; een enkele waarde heeft min = max of alleen min); axes (JSON
   voor tweedimensionale criteria, bv. {"people": {"min": 1e6, "max": 2e6}, "days": 5}).
+- variants, links, compounds (optioneel): hoe dreigingen samenhangen. variants: een regel
+  per variant van een risico, laagste intensiteit eerst (titel eenmaal per risico). links:
+  "from" kan "to" veroorzaken, met een kans (0.3) of een klasse ("10-50%", "CP3").
+  compounds: scenario's die samen optreden, een scenario-id per regel, met een
+  waarschijnlijkheidsklasse.
 - Getallen met een decimale punt. Typ waarden, geen formules: een bestand met formules wordt
   geweigerd. Sla op als .xlsx; bestanden met macro's (.xlsm) worden geweigerd.
 """
