@@ -232,7 +232,7 @@ def _read_section(spec: _Section, sheet: _Sheet, rd: _Reader, where: Locator) ->
     """The items of a section sheet (the variants grouped into their risks)."""
     if spec is VARIANTS:
         return _read_risks(sheet, rd, where)
-    items = []
+    items: list[Any] = []
     for row, rec in sheet.rows:
         where[(spec.key, len(items))] = sheet.where(row)
         for column in spec.columns:
