@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from cap_structure import problems as cap_problems
 from tests.pg import Cluster
 from tests.served import PASSWORD, Served
 
@@ -172,17 +173,40 @@ def test_the_path_from_a_ministry_signal_to_the_adopted_threat_picture(
         f"{srv.base}/api/feeds/{ed}/escalated.cap", headers={"Authorization": f"Bearer {token}"}
     )
     assert cap.status_code == 200
-    alert = ET.fromstring(cap.content)
-    assert alert.tag == f"{CAP}alert"
-    for tag in ("identifier", "sender", "sent", "status", "msgType", "scope"):
-        assert alert.findtext(f"{CAP}{tag}"), tag
-    assert alert.findtext(f"{CAP}status") == "Actual" and alert.findtext(f"{CAP}msgType") == "Alert"
-    infos = {i.findtext(f"{CAP}event"): i for i in alert.iter(f"{CAP}info")}
-    mine = infos[NEW["title"]]
-    for tag in ("category", "event", "urgency", "severity", "certainty"):
-        assert mine.findtext(f"{CAP}{tag}"), tag
-    assert (
-        mine.findtext(f"{CAP}severity") == "Severe" and mine.findtext(f"{CAP}category") == "Infra"
+    assert cap.headers["content-type"].startswith("application/atom+xml")
+    alerts = cap_alerts(cap.content)
+    assert len({a.findtext(f"{CAP}identifier") for a in alerts.values()}) == len(alerts)
+    for title, one in alerts.items():  # one alert per escalated signal, each valid CAP 1.2
+        assert cap_problems(one) == [], title
+        assert len(one.findall(f"{CAP}info")) == 1
+    mine = alerts[NEW["title"]]
+    info = mine.find(f"{CAP}info")
+    assert info is not None
+    assert (mine.findtext(f"{CAP}status"), mine.findtext(f"{CAP}msgType")) == ("Actual", "Alert")
+    assert mine.findtext(f"{CAP}identifier") == f"natrisk-{ed}-{sid}"
+    assert [info.findtext(f"{CAP}{x}") for x in ("category", "urgency", "severity", "certainty")] == [
+        "Infra", "Future", "Severe", "Likely"
+    ]  # fmt: skip
+    again = cap_alerts(
+        httpx.get(f"{srv.base}/api/feeds/{ed}/escalated.cap", params={"token": token}).content
+    )[NEW["title"]]
+    assert ET.tostring(again) == ET.tostring(mine)  # the same alert on every read
+    with srv.client("analyst") as analyst:  # a change after escalation: an Update
+        current = ok(analyst.get(f"{base}/signals/{sid}"))
+        ok(
+            analyst.patch(
+                f"{base}/signals/{sid}",
+                json={"description": "Seen again off IJmuiden.", "version": current["version"]},
+            )
+        )
+    updated = cap_alerts(
+        httpx.get(f"{srv.base}/api/feeds/{ed}/escalated.cap", params={"token": token}).content
+    )[NEW["title"]]
+    assert cap_problems(updated) == []
+    assert updated.findtext(f"{CAP}msgType") == "Update"
+    assert updated.findtext(f"{CAP}identifier") != mine.findtext(f"{CAP}identifier")
+    assert updated.findtext(f"{CAP}references") == ",".join(
+        mine.findtext(f"{CAP}{x}") or "" for x in ("sender", "identifier", "sent")
     )
     assert httpx.get(f"{srv.base}/api/feeds/{ed}/escalated.cap").status_code == 401
 
@@ -293,8 +317,24 @@ def test_a_signal_above_the_readers_clearance_is_absent_everywhere(
         if s.classification and s.status == "escalated"
     ]
     assert all(t in seen_high for t in escalated_hidden)
-    assert "<scope>Restricted</scope>" in seen_high or not escalated_hidden
-    assert "<scope>Public</scope>" in outputs["cap"]
+    scopes_high = {a.findtext(f"{CAP}scope") for a in cap_alerts(seen_high.encode()).values()}
+    assert "Restricted" in scopes_high or not escalated_hidden
+    assert {a.findtext(f"{CAP}scope") for a in cap_alerts(outputs["cap"].encode()).values()} == {
+        "Public"
+    }
+
+
+def cap_alerts(body: bytes) -> dict[str, ET.Element]:
+    """The CAP alerts of the escalated signals' Atom feed, by their event (the signal's title)."""
+    feed = ET.fromstring(body)
+    assert feed.tag == f"{ATOM}feed"
+    out = {}
+    for entry in feed.iter(f"{ATOM}entry"):
+        content = entry.find(f"{ATOM}content")
+        assert content is not None and content.get("type") == "application/cap+xml"
+        [one] = list(content)
+        out[one.findtext(f"{CAP}info/{CAP}event") or ""] = one
+    return out
 
 
 def problems(r: httpx.Response) -> dict[str, str]:

@@ -146,7 +146,7 @@ def test_from_a_ministry_signal_to_the_adopted_threat_picture(
     )
     assert atom.status_code == 200 and TITLE in atom.text
     cap = httpx.get(f"{site.base}/api/feeds/{ed}/escalated.cap?token={token}")
-    assert cap.status_code == 200 and f"<event>{TITLE}</event>" in cap.text
+    assert cap.status_code == 200 and f"<cap:event>{TITLE}</cap:event>" in cap.text
 
     coord = as_(browsers, "s-coord", f"/editions/{ed}/scans")
     coord.get_by_role("link", name="Horizon scan autumn 2026 (illustrative)").click()

@@ -408,7 +408,7 @@ def atom_feed(
 @feed_router.get(
     "/feeds/{edition_id}/escalated.cap",
     response_class=Response,
-    responses={200: {"content": {"application/cap+xml": {}}}},
+    responses={200: {"content": {"application/atom+xml": {}}}},
 )
 def cap_export(
     edition_id: Id,
@@ -418,10 +418,11 @@ def cap_export(
     authorization: Annotated[str | None, Header()] = None,
     lang: Lang = "en",
 ) -> Response:
-    """The escalated signals as one CAP 1.2 alert (an info block per signal)."""
+    """The escalated signals as an Atom feed whose entries hold one CAP 1.2 alert each
+    (Alert when escalated, Update once the signal changed since)."""
     actor = _feed_reader(s, token, authorization)
     body = feeds.cap(s, actor, edition_id, _base(request), lang)
-    return Response(body, media_type="application/cap+xml; charset=utf-8")
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
 @feed_router.post("/feed-tokens", status_code=201)

@@ -4,8 +4,8 @@ Both are read by programs without a browser session: they authenticate with a fe
 (``natrisk feeds token``, ``POST /api/feed-tokens``; read-only, valid until revoked, ended by
 a password change or deactivation; only its hash is stored) or with an API bearer token.
 Both show only what the token's user may see: signals above their clearance are absent.
-The CAP export is one alert (Common Alerting Protocol 1.2, OASIS 2010) with an ``info``
-block per escalated signal.
+The CAP export is an Atom feed of the escalated signals, each entry holding one alert of its
+own (Common Alerting Protocol 1.2, OASIS 2010): Alert when escalated, Update once changed.
 """
 
 from __future__ import annotations
@@ -23,14 +23,28 @@ from natrisk.errors import InputError
 from natrisk.security import level_name
 from natrisk.services.access import Actor, NotFound, edition_for
 from natrisk.services.scenarios import themes_of
+from natrisk.services.signals import signal_key
 from natrisk.services.signins import Unauthorized
-from natrisk.store.models import Edition, FeedToken, Organisation, SignalRecord, SignalTheme, User
+from natrisk.store.models import (
+    AuditEntry,
+    Edition,
+    FeedToken,
+    Organisation,
+    SignalRecord,
+    SignalTheme,
+    User,
+)
 
 ATOM = "http://www.w3.org/2005/Atom"
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
+ET.register_namespace("", ATOM)  # the feeds' own elements unprefixed, the alerts as cap:
+ET.register_namespace("cap", CAP)
 PREFIX = "nrf_"  # feed tokens start so; API tokens never do
-SEVERITY = {"strong": "Severe", "moderate": "Moderate", "weak": "Minor"}
-CERTAINTY = {"rising": "Likely", "stable": "Possible", "falling": "Unlikely"}
+# CAP's urgency is about when to act: a signal within six months calls for it in the near
+# future; one further out gives no time to act by, so its urgency is Unknown
+URGENCY = {"short": "Future", "medium": "Unknown", "long": "Unknown"}
+# how sure the analyst is that the threat is real: the signal's strength
+CERTAINTY = {"strong": "Likely", "moderate": "Possible", "weak": "Unlikely"}
 # CAP categories by words in a theme id (the nine themes of the 2022 risk analysis and kin)
 CATEGORIES = (
     ("climate", "Met"),
@@ -149,7 +163,6 @@ def atom(
             .limit(200)
         )
     )
-    ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     name = themes[theme].get(lang) or theme
     _sub(feed, "id", f"tag:natrisk,2026:edition:{edition.id}:theme:{theme}")
@@ -191,7 +204,8 @@ def atom(
                 term=level_name(rec.classification),
                 scheme="urn:natrisk:classification",
             )
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+    body = ET.tostring(feed, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode()
 
 
 def _summary(rec: SignalRecord) -> str:
@@ -223,7 +237,8 @@ def category(theme: str) -> str:
 
 
 def cap(session: Session, actor: Actor, edition_id: int, base: str, lang: str = "en") -> bytes:
-    """The escalated signals the actor may see, as one CAP 1.2 alert."""
+    """The escalated signals the actor may see: an Atom feed with one entry per signal, each
+    holding that signal's CAP 1.2 alert (docs/signals.md, "Sharing: Atom and CAP")."""
     edition, _ = edition_for(session, actor, edition_id)
     recs = list(
         session.scalars(
@@ -237,28 +252,99 @@ def cap(session: Session, actor: Actor, edition_id: int, base: str, lang: str = 
         )
     )
     org = session.get(Organisation, edition.organisation_id)
-    now = dt.datetime.now(dt.UTC)
-    ET.register_namespace("", CAP)
-    alert = ET.Element(f"{{{CAP}}}alert")
-    stamp = now.strftime("%Y%m%dT%H%M%S")
-    _sub(alert, "identifier", f"natrisk-{edition.id}-escalated-{stamp}", CAP)
-    _sub(alert, "sender", f"{org.slug if org else 'natrisk'}@natrisk", CAP)
-    _sub(alert, "sent", _cap_time(now), CAP)
-    _sub(alert, "status", "Actual", CAP)
-    _sub(alert, "msgType", "Alert", CAP)
-    _sub(alert, "source", edition.title, CAP)
-    highest = max((r.classification for r in recs), default=0)
-    if highest:
-        _sub(alert, "scope", "Restricted", CAP)
-        text = f"classified up to {level_name(highest)}; for readers cleared for that level"
-        _sub(alert, "restriction", text, CAP)
-    else:
-        _sub(alert, "scope", "Public", CAP)
-    _sub(alert, "note", f"escalated signals of edition {edition.slug} (natrisk)", CAP)
+    sender = f"{org.slug if org else 'natrisk'}@natrisk"
     themes = _themes(session, edition)
+    moments = escalations(session, edition, recs)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _sub(feed, "id", f"tag:natrisk,2026:edition:{edition.id}:escalated")
+    _sub(feed, "title", f"{edition.title}: escalated signals (CAP 1.2)")
+    _sub(feed, "updated", max((_sig_stamp(r) for r in recs), default=_now_z()))
+    ET.SubElement(
+        feed,
+        f"{{{ATOM}}}link",
+        rel="alternate",
+        href=f"{base}/editions/{edition.id}/signals?status=escalated",
+    )
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _sub(author, "name", "natrisk")
     for rec in recs:
-        _info(alert, rec, themes, base, edition, lang)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(alert, encoding="utf-8")
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        _sub(entry, "id", f"tag:natrisk,2026:edition:{edition.id}:cap:{rec.slug}")
+        _sub(entry, "title", rec.title)
+        _sub(entry, "updated", _sig_stamp(rec))
+        href = f"{base}/editions/{edition.id}/signals/{rec.slug}"
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=href)
+        content = ET.SubElement(entry, f"{{{ATOM}}}content", type="application/cap+xml")
+        content.append(alert(rec, edition, sender, moments.get(rec.id), themes, base, lang))
+    body = ET.tostring(feed, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode()
+
+
+def escalations(
+    session: Session, edition: Edition, recs: list[SignalRecord]
+) -> dict[int, tuple[dt.datetime, bool]]:
+    """Signal row id -> (when it was last escalated, whether it changed since), from the audit
+    trail; a signal imported already escalated has no such step and is absent."""
+    keys = {signal_key(edition.id, r.slug): r.id for r in recs}
+    out: dict[int, tuple[dt.datetime, bool]] = {}
+    if not keys:
+        return out
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity == "signal", AuditEntry.key.in_(keys))
+        .order_by(AuditEntry.id)
+    )
+    for row in rows:
+        rid = keys[row.key]
+        old = (row.old or {}).get("status") if isinstance(row.old, dict) else None
+        new = (row.new or {}).get("status") if isinstance(row.new, dict) else None
+        if new == "escalated" and old != "escalated":
+            out[rid] = (dt.datetime.fromisoformat(row.at), False)
+        elif rid in out:
+            out[rid] = (out[rid][0], True)
+    return out
+
+
+def alert(
+    rec: SignalRecord,
+    edition: Edition,
+    sender: str,
+    escalated: tuple[dt.datetime, bool] | None,
+    themes: dict[str, dict[str, str]],
+    base: str,
+    lang: str,
+) -> ET.Element:
+    """One escalated signal as a CAP 1.2 alert (elements in the order of the standard)."""
+    first = f"natrisk-{edition.id}-{rec.slug}"
+    at, changed = escalated or (rec.updated_at, False)
+    out = ET.Element(f"{{{CAP}}}alert")
+    _sub(out, "identifier", f"{first}-v{rec.version}" if changed else first, CAP)
+    _sub(out, "sender", sender, CAP)
+    _sub(out, "sent", _cap_time(rec.updated_at if changed else at), CAP)
+    _sub(out, "status", "Actual", CAP)
+    _sub(out, "msgType", "Update" if changed else "Alert", CAP)
+    _sub(out, "source", edition.title, CAP)
+    if rec.classification:
+        _sub(out, "scope", "Restricted", CAP)
+        text = f"classified {level_name(rec.classification)}; for readers cleared for that level"
+        _sub(out, "restriction", text, CAP)
+    else:
+        _sub(out, "scope", "Public", CAP)
+    _sub(out, "note", f"escalated signal of edition {edition.slug} (natrisk)", CAP)
+    if changed:
+        _sub(out, "references", f"{sender},{first},{_cap_time(at)}", CAP)
+    _info(out, rec, themes, base, edition, lang)
+    return out
+
+
+def _severity(rec: SignalRecord) -> str:
+    if not rec.strength:
+        return "Unknown"
+    if rec.strength == "strong" and rec.direction == "rising":
+        return "Severe"
+    if rec.strength in ("strong", "moderate") and rec.direction != "falling":
+        return "Moderate"
+    return "Minor"
 
 
 def _info(
@@ -271,12 +357,12 @@ def _info(
 ) -> None:
     info = ET.SubElement(alert, f"{{{CAP}}}info")
     _sub(info, "language", "nl-NL" if lang == "nl" else "en-US", CAP)
-    for cat in dict.fromkeys(category(t.theme) for t in rec.themes):
+    for cat in dict.fromkeys(category(t.theme) for t in rec.themes) or ["Other"]:
         _sub(info, "category", cat, CAP)
     _sub(info, "event", rec.title[:250], CAP)
-    _sub(info, "urgency", "Future", CAP)
-    _sub(info, "severity", SEVERITY.get(rec.strength or "", "Unknown"), CAP)
-    _sub(info, "certainty", CERTAINTY.get(rec.direction or "", "Unknown"), CAP)
+    _sub(info, "urgency", URGENCY.get(rec.horizon or "", "Unknown"), CAP)
+    _sub(info, "severity", _severity(rec), CAP)
+    _sub(info, "certainty", CERTAINTY.get(rec.strength or "", "Unknown"), CAP)
     _sub(info, "senderName", rec.organisation or "natrisk", CAP)
     _sub(info, "headline", rec.title[:160], CAP)
     if rec.description:
