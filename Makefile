@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core postgresql chromium
 
-.PHONY: demo test lint typecheck bench system-deps clean catalog schema assets
+.PHONY: demo test test-workers lint typecheck bench system-deps clean catalog schema assets
 
 system-deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -62,6 +62,10 @@ test: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# the browser suite against `natrisk serve --workers 2` (issue 13: correct across processes)
+test-workers: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
+	NATRISK_TEST_SERVER_WORKERS=2 $(BIN)/pytest -q tests/web
 
 lint: $(VENV)/.stamp
 	$(BIN)/ruff check src tests benchmarks scripts

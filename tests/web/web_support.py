@@ -333,6 +333,10 @@ class Server:
         }
         env.pop("NATRISK_DATABASE_URL", None)
         cmd = [sys.executable, "-m", "natrisk", "serve", "--port", str(self.port)]
+        # the whole browser suite against several web processes: NATRISK_TEST_SERVER_WORKERS=2
+        workers = int(os.environ.get("NATRISK_TEST_SERVER_WORKERS") or 1)
+        if workers > 1:
+            cmd += ["--workers", str(workers)]
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [*cmd, "--database", url],
