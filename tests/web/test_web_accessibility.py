@@ -62,6 +62,7 @@ PAGES: dict[str, str] = {
     "/editions/{edition_id}/scans/{slug}": f"/editions/{EDITION}/scans/autumn-2026",
     "/trend-sets/{set_id}": "/trend-sets/1",
     "/deepdives/{dd_id}": "/deepdives/1",
+    "/editions/{edition_id}/deepdives/new": f"/editions/{EDITION}/deepdives/new",
     "/editions/{edition_id}/scenarios/{slug}/origin": f"/editions/{EDITION}/scenarios/{SCENARIO}/origin",
 }
 # GET routes of the web routers that are not pages of their own

@@ -218,7 +218,9 @@ def test_trend_files_are_imported_in_the_browser_and_bad_ones_store_nothing(
         expect(page.get_by_test_id("problems")).to_contain_text("no group 'no-such-group'")
         expect(page.get_by_test_id("problems")).to_contain_text("line ")
         assert stored() == before
-        renamed = ts.model_copy(update={"trends_info": ts.info.model_copy(update={"id": "nl-trends-web"})})
+        renamed = ts.model_copy(
+            update={"trends_info": ts.info.model_copy(update={"id": "nl-trends-web"})}
+        )
         good = tmp_path / "good.xlsx"
         good.write_bytes(xlsx_bytes(renamed))
         form = page.get_by_test_id("import-form")
@@ -229,5 +231,88 @@ def test_trend_files_are_imported_in_the_browser_and_bad_ones_store_nothing(
         expect(page.locator("article.trend")).to_have_count(15)
         assert stored() == before + 1
         assert yaml.safe_load(example.read_text(encoding="utf-8"))["set"]["id"] == "nl-trends-2026"
+    finally:
+        db.close()
+
+
+def test_a_deepdive_is_written_in_the_form_and_bad_input_stores_nothing(
+    people: Browsers, cookies: dict[str, list[Any]], site: Site
+) -> None:
+    from sqlalchemy import func, select
+
+    from natrisk.store.models import DeepDiveRecord
+
+    db = _db(site)
+
+    def stored() -> int:
+        with db.session() as s:
+            return int(s.scalar(select(func.count()).select_from(DeepDiveRecord)) or 0)
+
+    try:
+        before = stored()
+        w = Watch()
+        page = w.page(people, cookies["admin"])
+        page.goto("/foresight")
+        page.get_by_test_id("write-deepdive").get_by_role("link").first.click()
+        expect(page).to_have_url(re.compile(rf"/editions/{EDITION}/deepdives/new$"))
+        # keyboard only: focus the title, then type and move on with Tab
+        page.get_by_label("Title", exact=True).focus()
+        page.keyboard.type("Cyber resilience of ports")
+        page.keyboard.press("Tab")
+        expect(page.get_by_label("Id", exact=True)).to_be_focused()
+        page.keyboard.type("ports-cyber")
+        page.get_by_label("Theme", exact=True).select_option("cyber")
+        page.get_by_label("Year", exact=True).fill("2026")
+        page.get_by_label("Question", exact=True).fill("How exposed are the ports?")
+        page.get_by_label("Findings", exact=True).fill("Ransomware is the **main** concern.")
+        page.get_by_role("checkbox", name=re.compile("s077-cyber-2c")).check()
+        page.get_by_label("More signals, by id, one a line").fill("no-such-signal")
+        page.get_by_label("Sources, one a line").fill("NCSC report | NCSC | 2026-13-40")
+        page.get_by_role("button", name="Store the deep-dive").focus()
+        page.keyboard.press("Enter")
+        problems = page.get_by_test_id("problems")
+        expect(problems).to_contain_text("sources.0.date")
+        assert stored() == before
+        # what was typed is kept; mend the date, then the unknown signal is named
+        expect(page.get_by_label("Title", exact=True)).to_have_value("Cyber resilience of ports")
+        page.get_by_label("Sources, one a line").fill("NCSC report | NCSC | 2026-03-02")
+        page.get_by_role("button", name="Store the deep-dive").click()
+        expect(page.get_by_test_id("problems")).to_contain_text("no signal 'no-such-signal'")
+        assert stored() == before
+        page.get_by_label("More signals, by id, one a line").fill("")
+        page.get_by_label("Sources, one a line").fill(
+            "NCSC report | NCSC | 2026-03-02\nbad | a | b | c"
+        )
+        page.get_by_role("button", name="Store the deep-dive").click()
+        expect(page.get_by_test_id("error")).to_contain_text("sources, line 2")
+        assert stored() == before
+        page.get_by_label("Sources, one a line").fill("NCSC report | NCSC | 2026-03-02")
+        page.get_by_label("Horizon", exact=True).select_option("short")
+        page.get_by_role("button", name="Store the deep-dive").click()
+        expect(page).to_have_url(re.compile(r"/deepdives/\d+\?saved=1$"))
+        expect(page.get_by_role("heading", name="Cyber resilience of ports")).to_be_visible()
+        expect(page.get_by_test_id("horizon")).to_contain_text("6")
+        expect(page.get_by_test_id("sources")).to_contain_text("NCSC report — NCSC (2026-03-02)")
+        expect(page.get_by_test_id("signals").locator("li")).to_have_count(1)
+        assert stored() == before + 1
+        page.goto(f"/editions/{EDITION}/deepdives/new")
+        page.get_by_label("Title", exact=True).fill("Cyber resilience of ports")
+        page.get_by_label("Id", exact=True).fill("ports-cyber")
+        page.get_by_role("button", name="Store the deep-dive").click()
+        expect(page.get_by_test_id("error")).to_contain_text(
+            "already has a deep-dive 'ports-cyber'"
+        )
+        assert stored() == before + 1
+        # the refused forms answer 400 and 409 (the browser logs those); nothing else failed
+        assert [e for e in w.errors if not e.startswith("Failed to load resource")] == []
+        dutch = Watch().page(people, cookies["admin"], locale="nl-NL")
+        dutch.goto(f"/editions/{EDITION}/deepdives/new")
+        expect(
+            dutch.get_by_role("heading", name="Een thematische verdieping schrijven")
+        ).to_be_visible()
+        expect(dutch.get_by_role("button", name="De verdieping opslaan")).to_be_visible()
+        reader = Watch().page(people, cookies[READER])
+        response = reader.goto(f"/editions/{EDITION}/deepdives/new")
+        assert response is not None and response.status == 403
     finally:
         db.close()

@@ -133,6 +133,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     from natrisk.web import (
         account_pages,
         admin_pages,
+        deepdive_form,
         foresight_pages,
         pages,
         plan_pages,
@@ -239,6 +240,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(routes_frameworks.router)
     app.include_router(routes_search.router)
     app.include_router(writing_pages.router)  # first: /editions/new is not an edition id
+    app.include_router(deepdive_form.router)
     app.include_router(admin_pages.router)
     app.include_router(start_pages.router)  # before pages: "/" is the start page
     app.include_router(pages.router)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from natrisk.domain.plan import Loc, _Identified, _Model
+from natrisk.domain.signals import Source
 
 DEEPDIVE_FORMAT = "natrisk-deepdive/1"
 CHANGES = ("new", "changed")
@@ -57,11 +58,14 @@ class DeepDive(_Identified):
     edition: str = Field(min_length=1, max_length=100)
     theme: str = Field(min_length=1, max_length=200)
     year: int | None = Field(default=None, ge=1900, le=2200)
+    # as a signal's: within six months, five years, or further; a deep-dive is mostly medium
+    horizon: Literal["short", "medium", "long"] = "medium"
     question: str = Field(default="", max_length=20_000)
     findings: str = Field(default="", max_length=200_000)
     classification: str | None = None
     signals: list[str] = Field(default_factory=list, max_length=5000)
     trends: list[TrendRef] = Field(default_factory=list, max_length=500)
+    sources: list[Source] = Field(default_factory=list, max_length=500)
     scenarios: list[Proposal] = Field(default_factory=list, max_length=500)
 
     @field_validator("title")

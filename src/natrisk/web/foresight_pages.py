@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from natrisk.api.deps import Id
 from natrisk.domain.trends import DIRECTIONS
 from natrisk.errors import InputError, NatriskError
+from natrisk.report.threat import labels
 from natrisk.security import allows, level_name
 from natrisk.services import deepdives as dds
 from natrisk.services import trends as svc
@@ -178,6 +179,7 @@ def _deepdive_ctx(request: Request, s: Any, actor: Any, dd_id: int) -> dict[str,
         "can_edit": allows(stored.role, "edit"),
         "level_name": level_name,
         "ui_lang": language(request),
+        "words": labels(language(request)),
     }
 
 
