@@ -187,10 +187,10 @@ def test_the_path_from_a_ministry_signal_to_the_adopted_threat_picture(
     assert [info.findtext(f"{CAP}{x}") for x in ("category", "urgency", "severity", "certainty")] == [
         "Infra", "Future", "Severe", "Likely"
     ]  # fmt: skip
-    again = cap_alerts(
+    reread = cap_alerts(
         httpx.get(f"{srv.base}/api/feeds/{ed}/escalated.cap", params={"token": token}).content
     )[NEW["title"]]
-    assert ET.tostring(again) == ET.tostring(mine)  # the same alert on every read
+    assert ET.tostring(reread) == ET.tostring(mine)  # the same alert on every read
     with srv.client("analyst") as analyst:  # a change after escalation: an Update
         current = ok(analyst.get(f"{base}/signals/{sid}"))
         ok(

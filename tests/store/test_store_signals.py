@@ -160,9 +160,7 @@ def test_proposals_are_kept_per_state_and_clearance(database: Database) -> None:
     ed, high, low = w["ed"], w["analyst"], w["low"]
     cluster_proposals.forget()
     with database.session() as s:
-        hidden = set(
-            s.scalars(select(SignalRecord.slug).where(SignalRecord.classification > 0))
-        )
+        hidden = set(s.scalars(select(SignalRecord.slug).where(SignalRecord.classification > 0)))
         first = signal_clusters.propose(s, high, ed)
         assert hidden & {x for g in first for x in g["signals"]}
     with database.session() as s:  # kept: a reader who will not wait gets them at once
@@ -174,7 +172,7 @@ def test_proposals_are_kept_per_state_and_clearance(database: Database) -> None:
         twin = signals.submit(s, w["ministry"], ed, dict(BODY))
         twin_slug = twin.slug
     with database.session() as s:
-        copy = signals.submit(s, w["ministry"], ed, dict(BODY) | {"title": BODY["title"] + "!"})
+        copy = signals.submit(s, w["ministry"], ed, dict(BODY) | {"title": f"{BODY['title']}!"})
         copy_slug = copy.slug
     with database.session() as s:  # the new signals changed the state: computed anew
         groups = signal_clusters.propose(s, low, ed)
