@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from natrisk.errors import Conflict
 from natrisk.method import similarity
 from natrisk.services.access import Actor
 from natrisk.services.workspace import cache_scope
@@ -71,16 +72,17 @@ def labels_for(
     session: Session,
     actor: Actor,
     edition: Edition,
-    recs: Sequence[SignalRecord],
-    texts: Sequence[str],
+    row_ids: Sequence[int],
+    texts: Callable[[], list[str]],
     distance: float,
     wait: float | None,
 ) -> Labels:
-    """The cluster numbers of ``recs``; wait at most ``wait`` seconds (None: until done)."""
-    ids = tuple(r.id for r in recs)
+    """The cluster numbers of the signals ``row_ids``, whose texts ``texts()`` reads (only
+    when they must be computed); wait at most ``wait`` seconds (None: until done)."""
+    ids = tuple(row_ids)
     scope = cache_scope(session)
     if scope is None:  # this transaction has written: compute, do not keep
-        return Labels(ids, similarity.clusters(texts, distance).tolist())
+        return Labels(ids, similarity.clusters(texts(), distance).tolist())
     key = (scope, edition.id, edition.version, actor.clearance, distance,
            stamp(session, actor, edition))  # fmt: skip
     with _LOCK:
@@ -89,12 +91,20 @@ def labels_for(
             _DONE.move_to_end(key)
             return Labels(ids, done[1])
         run = _RUNNING.get(key)
-        if run is None or run.ids != ids:
-            run = _Run(ids)
-            _RUNNING[key] = run
-            threading.Thread(
-                target=_compute, args=(key, run, list(texts), distance), daemon=True
-            ).start()
+        start = run is None or run.ids != ids
+    if start:  # read the texts outside the lock; a burst may read them twice, runs once
+        words = texts()
+        if len(words) != len(ids):
+            raise Conflict("the signals changed while they were read; reload to see the proposals")
+        with _LOCK:
+            run = _RUNNING.get(key)
+            if run is None or run.ids != ids:
+                run = _Run(ids)
+                _RUNNING[key] = run
+                threading.Thread(
+                    target=_compute, args=(key, run, words, distance), daemon=True
+                ).start()
+    assert run is not None
     if not run.finished.wait(wait):
         return Labels(ids, None, run.share)
     if run.error is not None:

@@ -19,7 +19,7 @@ from natrisk.errors import Conflict, InputError
 from natrisk.services import audit, cluster_proposals
 from natrisk.services.access import Actor, NotFound, edition_for
 from natrisk.services.editing import _flush, require_version
-from natrisk.services.signals import _record, text_of, visible
+from natrisk.services.signals import _record
 from natrisk.store.models import ClusterRecord, Edition, SignalRecord
 
 DISTANCE = 0.75  # average cosine distance at which clusters stop merging
@@ -51,13 +51,14 @@ def proposals(
     if not 0.0 < distance <= 1.0:
         raise InputError("distance is a cosine distance above 0 and at most 1")
     edition, _ = edition_for(session, actor, edition_id)
-    recs = [r for r in visible(session, actor, edition) if r.status != "dismissed"]
+    recs = [r for r in summaries(session, actor, edition) if r.status != "dismissed"]
     found = cluster_proposals.labels_for(
-        session, actor, edition, recs, [text_of(r) for r in recs], distance, wait
-    )
+        session, actor, edition, [r.id for r in recs], lambda: _texts(session, actor, edition),
+        distance, wait
+    )  # fmt: skip
     if found.labels is None:
         return None, found.share
-    groups: dict[int, list[SignalRecord]] = {}
+    groups: dict[int, list[Any]] = {}
     for rec, label in zip(recs, found.labels, strict=True):
         groups.setdefault(label, []).append(rec)
     out = []
@@ -75,11 +76,46 @@ def proposals(
     return sorted(out, key=lambda g: (-len(g["signals"]), g["signals"][0])), 1.0
 
 
+def summaries(session: Session, actor: Actor, edition: Edition) -> list[Any]:
+    """Id, slug, title, cluster and status of every signal the actor may see, in submission
+    order (columns only: quick at 20,000 signals)."""
+    return list(
+        session.execute(
+            select(
+                SignalRecord.id,
+                SignalRecord.slug,
+                SignalRecord.title,
+                SignalRecord.cluster_id,
+                SignalRecord.status,
+            )
+            .where(
+                SignalRecord.edition_id == edition.id,
+                SignalRecord.classification <= actor.clearance,
+            )
+            .order_by(SignalRecord.id)
+        ).all()
+    )
+
+
+def _texts(session: Session, actor: Actor, edition: Edition) -> list[str]:
+    """The text of each undismissed signal the actor may see, in the order of summaries()."""
+    rows = session.execute(
+        select(SignalRecord.title, SignalRecord.description)
+        .where(
+            SignalRecord.edition_id == edition.id,
+            SignalRecord.classification <= actor.clearance,
+            SignalRecord.status != "dismissed",
+        )
+        .order_by(SignalRecord.id)
+    )
+    return [f"{title}\n{description}".strip() for title, description in rows]
+
+
 def confirmed(session: Session, actor: Actor, edition_id: int) -> list[dict[str, Any]]:
     """The confirmed clusters with their visible members (clusters without any are absent)."""
     edition, _ = edition_for(session, actor, edition_id)
-    members: dict[int, list[SignalRecord]] = {}
-    for rec in visible(session, actor, edition):
+    members: dict[int, list[Any]] = {}
+    for rec in summaries(session, actor, edition):
         if rec.cluster_id is not None:
             members.setdefault(rec.cluster_id, []).append(rec)
     out = []
@@ -94,7 +130,7 @@ def confirmed(session: Session, actor: Actor, edition_id: int) -> list[dict[str,
     return out
 
 
-def _view(cl: ClusterRecord, seen: list[SignalRecord], actor: Actor) -> dict[str, Any]:
+def _view(cl: ClusterRecord, seen: list[Any], actor: Actor) -> dict[str, Any]:
     label = cl.label if cl.classification <= actor.clearance else seen[0].title
     return {"id": cl.slug, "label": label, "signals": [r.slug for r in seen], "version": cl.version}
 

@@ -234,7 +234,7 @@ PROPOSALS_WAIT = 3.0  # seconds a page waits for proposals being computed before
 
 def _clusters_ctx(request: Request, s: Any, actor: Any, edition_id: int) -> dict[str, Any]:
     ctx = _base(request, s, actor, edition_id)
-    titles = {r.slug: r.title for r in signals.visible(s, actor, ctx["edition"])}
+    titles = {r.slug: r.title for r in signal_clusters.summaries(s, actor, ctx["edition"])}
     proposed, share = signal_clusters.proposals(s, actor, edition_id, wait=PROPOSALS_WAIT)
     return {
         **ctx,
