@@ -27,7 +27,7 @@ from natrisk.api.app import create_app
 from natrisk.domain.edition import Workbook
 from natrisk.domain.plan import Plan
 from natrisk.io.workbook import dump_workbook, load_workbook, parse_workbook
-from natrisk.services import accounts, review, runs, workspace
+from natrisk.services import accounts, comment_threads, review, runs, workspace
 from natrisk.services.access import Actor
 from natrisk.services.editing import set_score
 from natrisk.services.plan_store import import_plan
@@ -57,6 +57,7 @@ M_AUDIT_REASON = "MARKER-SECRET-AUDIT-REASON-7f3a"
 M_EDIT_RATIONALE = "MARKER-SECRET-EDITED-RATIONALE-7f3a"
 M_COMMENT = "MARKER-COMMENT-GEHEIM-88d0"
 M_COMMENT_ON_SECRET = "MARKER-COMMENT-ON-SECRET-88d0"
+M_REPLY = "MARKER-REPLY-GEHEIM-88d0"  # a classified reply to a public comment
 M_EDITION_TITLE = "MARKER-EDITION-TITLE-0b9e"
 M_EDITION_DESC = "MARKER-EDITION-DESCRIPTION-0b9e"
 M_EDITION_SCENARIO = "MARKER-EDITION-SCENARIO-0b9e"
@@ -80,6 +81,7 @@ SG_MARKERS = (
     M_EDIT_RATIONALE,
     M_COMMENT,
     M_COMMENT_ON_SECRET,
+    M_REPLY,
     M_EDITION_TITLE,
     M_EDITION_DESC,
     M_EDITION_SCENARIO,
@@ -413,7 +415,8 @@ def build_world(db: Database, with_copy: bool = False, with_run: bool = False) -
         )
         review.add_comment(s, admin1, pub, "coastal-flood", f"Note {M_COMMENT}", "2.1", SG)
         review.add_comment(s, admin1, pub, SECRET_SLUG, M_COMMENT_ON_SECRET, None, None)
-        review.add_comment(s, admin1, pub, "coastal-flood", "A public remark", None, None)
+        remark = review.add_comment(s, admin1, pub, "coastal-flood", "A public remark", None, None)
+        comment_threads.reply(s, admin1, pub, "coastal-flood", remark.id, f"Re {M_REPLY}", SG)
         review.invite(s, admin1, pub, "expert", ["coastal-flood", "river-flood"])
     with db.session() as s:
         expert = Actor.of(s.get(User, ids["expert"]))  # type: ignore[arg-type]
@@ -673,6 +676,17 @@ ROUTES: dict[tuple[str, str], Route] = {
         COMMENTERS, lambda _: {"json": {"body": "intruder comment"}}
     ),
     ("GET", "/api/editions/{edition_id}/scenarios/{slug}/comments"): Route(MEMBERS),
+    # comment 3 is the world's public remark by admin1: a reviewer may answer it, but only
+    # its author, an analyst or a coordinator resolves or reopens it
+    ("POST", "/api/editions/{edition_id}/scenarios/{slug}/comments/{comment_id}/replies"): Route(
+        COMMENTERS, lambda _: {"json": {"body": "intruder reply"}}, fill={"comment_id": "3"}
+    ),
+    ("POST", "/api/editions/{edition_id}/scenarios/{slug}/comments/{comment_id}/resolve"): Route(
+        EDITORS, lambda _: {"json": {"version": 1}}, fill={"comment_id": "3"}
+    ),
+    ("POST", "/api/editions/{edition_id}/scenarios/{slug}/comments/{comment_id}/reopen"): Route(
+        EDITORS, lambda _: {"json": {"version": 1}}, fill={"comment_id": "3"}
+    ),
     ("GET", "/api/editions/{edition_id}/diff/{other_id}"): Route(MEMBERS),
     ("GET", "/api/editions/{edition_id}/assessment"): Route(MEMBERS, query={"method": "medal"}),
     ("GET", "/api/editions/{edition_id}/diagram.{fmt}"): Route(MEMBERS, fill={"fmt": "json"}),

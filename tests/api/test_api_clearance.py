@@ -23,6 +23,7 @@ from api_support import (
     DV_MARKERS,
     EDITION_ROUTES,
     EXAMPLE_SCENARIOS,
+    GONE,
     M_DV_RATIONALE,
     M_DV_SOURCE,
     ORG2_MARKERS,
@@ -38,6 +39,7 @@ from api_support import (
     markers_in,
     openapi_routes,
     small_raw,
+    snapshot,
 )
 
 from natrisk.api.app import create_app
@@ -286,6 +288,7 @@ def test_the_reader_sees_no_classified_marker_and_no_hidden_count(
     assert s.json[history.format("2.3")] == []  # its one change is classified DV
     comments = s.json[f"/api/editions/{w.pub}/scenarios/coastal-flood/comments"]
     assert [c["body"] for c in comments] == ["A public remark"]
+    assert comments[0]["replies"] == []  # its one reply is classified Staatsgeheim Geheim
     report = s.bodies[f"/api/editions/{w.pub}/report.html?samples=100"].upper()
     assert b"VERTROUWELIJK" not in report and b"STAATSGEHEIM" not in report
 
@@ -344,6 +347,28 @@ def test_a_secret_scenario_is_answered_like_a_missing_one(shared_world: World, n
         if name in ROUTES[key].allowed:
             assert secret.status_code == 404, (key, secret.text)
         assert _shape(secret, SECRET_SLUG) == _shape(missing, "no-such-scenario"), key
+
+
+COMMENT_ROUTES = [key for key in ROUTES if "{comment_id}" in key[1]]
+
+
+@pytest.mark.parametrize("name", ["reader", "reviewer", "analyst", "coord"])
+def test_a_classified_comment_is_answered_like_a_missing_one(
+    shared_world: World, name: str
+) -> None:
+    """Comment 1 is classified Staatsgeheim Geheim: replying to it, resolving or reopening it
+    is answered exactly as for a comment that was never there, and nothing changes."""
+    w = shared_world
+    c = w.as_(name)
+    before = snapshot(w.db)
+    assert COMMENT_ROUTES
+    for key in COMMENT_ROUTES:
+        secret = call(w, c, key, comment_id=1)
+        missing = call(w, c, key, comment_id=GONE)
+        if name in ROUTES[key].allowed:
+            assert secret.status_code == 404, (key, secret.text)
+        assert _shape(secret, 1) == _shape(missing, GONE), key
+    assert snapshot(w.db) == before
 
 
 @pytest.mark.parametrize("name", ["reader", "analyst", "coord", "admin2"])

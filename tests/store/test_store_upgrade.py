@@ -39,7 +39,7 @@ def test_upgrade_from_first_schema_keeps_data(db_url):
             row = conn.execute(text("SELECT slug, version, revision FROM scenarios")).one()
             assert tuple(row) == ("s", 3, 0)
             assert (
-                conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0010"
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0011"
             )  # head
     finally:
         db.close()

@@ -133,6 +133,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     from natrisk.web import (
         account_pages,
         admin_pages,
+        comment_pages,
         deepdive_form,
         foresight_pages,
         pages,
@@ -244,6 +245,7 @@ def create_app(db: Database | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(start_pages.router)  # before pages: "/" is the start page
     app.include_router(pages.router)
+    app.include_router(comment_pages.router)
     app.include_router(plan_pages.router)
     app.include_router(foresight_pages.router)
     app.include_router(signal_pages.router)

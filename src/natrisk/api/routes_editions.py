@@ -17,7 +17,7 @@ from natrisk.api.versions import IfMatch, sent_version
 from natrisk.errors import InputError
 from natrisk.io.workbook import dump_workbook, parse_workbook
 from natrisk.security import level_name
-from natrisk.services import editing, imports, review, workspace
+from natrisk.services import comment_threads, editing, imports, review, workspace
 from natrisk.services.access import (
     Actor,
     edition_for,
@@ -26,7 +26,7 @@ from natrisk.services.access import (
     visible_editions,
 )
 from natrisk.services.diff import diff_editions
-from natrisk.store.models import Edition, ScenarioRecord
+from natrisk.store.models import Edition, ScenarioRecord, User
 
 router = APIRouter(prefix="/api/editions", tags=["editions"])
 
@@ -65,6 +65,15 @@ class CommentRequest(BaseModel):
     body: str = Field(min_length=1, max_length=20000)
     criterion: str | None = Field(default=None, max_length=50)
     classification: str | None = Field(default=None, max_length=100)
+
+
+class ReplyRequest(BaseModel):
+    body: str = Field(max_length=20000)
+    classification: str | None = Field(default=None, max_length=100)
+
+
+class SettleRequest(BaseModel):
+    version: int | None = Field(default=None, ge=0)
 
 
 def edition_json(e: Edition, role: str, visible: int | None = None) -> dict[str, Any]:
@@ -244,7 +253,7 @@ def put_likelihood(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Change the likelihood; send the scenario's version (If-Match or body)."""
-    version = sent_version(if_match, body.version)
+    version = sent_version(if_match, body.version if body else None)
     rec = editing.set_likelihood(s, actor, edition_id, slug, body.value, version, body.reason)
     return {"likelihood": rec.likelihood, "version": rec.version}
 
@@ -260,7 +269,7 @@ def put_score(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Create or change a score; send the version you read (If-Match or body; 0 for a new score)."""
-    version = sent_version(if_match, body.version)
+    version = sent_version(if_match, body.version if body else None)
     rec = editing.set_score(s, actor, edition_id, slug, criterion, body.value, version, body.reason)
     score = workspace.score_of(rec, actor.clearance)
     return score.model_dump(mode="json", by_alias=True, exclude_none=True) | {
@@ -313,9 +322,63 @@ def post_comment(
     return {"id": c.id, "body": c.body}
 
 
+@router.post("/{edition_id}/scenarios/{slug}/comments/{comment_id}/replies", status_code=201)
+def post_reply(
+    edition_id: Id, slug: str, comment_id: Id, body: ReplyRequest, actor: ActorDep, s: SessionDep
+) -> dict[str, Any]:
+    """Answer a comment (reviewers, analysts, coordinators); shown under it."""
+    r = comment_threads.reply(
+        s, actor, edition_id, slug, comment_id, body.body, body.classification
+    )
+    return {"id": r.id, "reply_to": r.parent_id, "body": r.body}
+
+
+def _settled(c: Any, s: Any) -> dict[str, Any]:
+    by = s.get(User, c.resolved_by_id) if c.resolved_by_id is not None else None
+    return {
+        "id": c.id,
+        "state": c.state,
+        "resolved_by": by.username if by is not None else None,
+        "resolved_at": comment_threads.when(c.resolved_at),
+        "version": c.version,
+    }
+
+
+@router.post("/{edition_id}/scenarios/{slug}/comments/{comment_id}/resolve")
+def resolve_comment(
+    edition_id: Id,
+    slug: str,
+    comment_id: Id,
+    actor: ActorDep,
+    s: SessionDep,
+    body: SettleRequest | None = None,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Resolve a comment: its author, an analyst or a coordinator (409 if resolved already)."""
+    version = sent_version(if_match, body.version if body else None)
+    c = comment_threads.settle(s, actor, edition_id, slug, comment_id, True, version)
+    return _settled(c, s)
+
+
+@router.post("/{edition_id}/scenarios/{slug}/comments/{comment_id}/reopen")
+def reopen_comment(
+    edition_id: Id,
+    slug: str,
+    comment_id: Id,
+    actor: ActorDep,
+    s: SessionDep,
+    body: SettleRequest | None = None,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Reopen a resolved comment: its author, an analyst or a coordinator."""
+    version = sent_version(if_match, body.version if body else None)
+    c = comment_threads.settle(s, actor, edition_id, slug, comment_id, False, version)
+    return _settled(c, s)
+
+
 @router.get("/{edition_id}/scenarios/{slug}/comments")
 def get_comments(edition_id: Id, slug: str, actor: ActorDep, s: SessionDep) -> list[dict[str, Any]]:
-    """The comments you may see."""
+    """The comments you may see, each with its state and its replies."""
     return review.comments(s, actor, edition_id, slug)
 
 

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from natrisk.errors import Conflict, InputError, Problem, WorkbookError
-from natrisk.security import level_index, level_name
+from natrisk.security import level_index
 from natrisk.services import audit
 from natrisk.services.access import Actor, Forbidden, NotFound, edition_for, scenario_for
+from natrisk.services.comment_threads import CLOSED, threads
 from natrisk.services.workspace import framework_of, require_editable
 from natrisk.store.models import Comment, Invitation, Judgement, User
 
-CLOSED = ("published",)
 BLIND_SETTING = "NATRISK_BLIND_JUDGEMENTS"
 
 
@@ -35,7 +35,7 @@ def blind_judgements() -> bool:
         "0",
         "no",
         "false",
-    )  # a published edition's review is over: its comments are read-only
+    )
 
 
 def combine(ranges: list[tuple[int, int]]) -> dict[str, int]:
@@ -216,26 +216,9 @@ def add_comment(
 
 
 def comments(session: Session, actor: Actor, edition_id: int, slug: str) -> list[dict[str, Any]]:
-    """The comments on a scenario the actor may see."""
-    edition, _ = edition_for(session, actor, edition_id, "read")
-    scen = scenario_for(session, actor, edition, slug)
-    rows = session.execute(
-        select(Comment, User.username)
-        .join(User, User.id == Comment.author_id)
-        .where(Comment.scenario_id == scen.id, Comment.classification <= actor.clearance)
-        .order_by(Comment.id)
-    ).all()
-    return [
-        {
-            "id": c.id,
-            "author": u,
-            "criterion": c.criterion,
-            "body": c.body,
-            "classification": level_name(c.classification),
-            "at": c.created_at.isoformat(),
-        }
-        for c, u in rows
-    ]
+    """The comments on a scenario the actor may see, each with its replies."""
+    edition, role = edition_for(session, actor, edition_id, "read")
+    return threads(session, actor, scenario_for(session, actor, edition, slug), role)
 
 
 def is_invited(session: Session, actor: Actor, scenario: Any) -> bool:

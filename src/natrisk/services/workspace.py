@@ -22,6 +22,7 @@ from natrisk.errors import InputError, Problem, WorkbookError
 from natrisk.security import EDITABLE, TRANSITIONS, level_index, level_name
 from natrisk.services import audit
 from natrisk.services.access import Actor, Conflict, NotFound, edition_for
+from natrisk.services.comment_threads import close_open
 from natrisk.services.framework_store import named_framework, parsed, store_framework
 from natrisk.services.scoring import ScoreTable, resolve
 from natrisk.store.models import Edition, FrameworkRecord, Membership, ScenarioRecord, ScoreRecord
@@ -393,6 +394,8 @@ def transition(
         )
     old = edition.status
     edition.status = to
+    if to == "published":  # the review is over: its open comments are closed
+        close_open(session, actor, edition)
     bump_revision(session, edition.id)
     audit.record(
         session,

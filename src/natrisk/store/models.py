@@ -214,6 +214,15 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     classification: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # a reply belongs to a comment (never to a reply); only a comment is resolved or closed
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id"), nullable=True, index=True
+    )
+    state: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AuditEntry(Base):
