@@ -230,15 +230,24 @@ async def cluster_with_duplicates(
 # ---------------------------------------------------------------------------- clusters
 
 PROPOSALS_WAIT = 3.0  # seconds a page waits for proposals being computed before it says so
+PROPOSALS_PER_PAGE = 50  # proposals shown at once (at 20,000 signals there are hundreds)
 
 
 def _clusters_ctx(request: Request, s: Any, actor: Any, edition_id: int) -> dict[str, Any]:
     ctx = _base(request, s, actor, edition_id)
     titles = {r.slug: r.title for r in signal_clusters.summaries(s, actor, ctx["edition"])}
     proposed, share = signal_clusters.proposals(s, actor, edition_id, wait=PROPOSALS_WAIT)
+    open_ = [g for g in proposed or [] if not g["confirmed"]]
+    raw = request.query_params.get("page") or "1"
+    pages = max(1, -(-len(open_) // PROPOSALS_PER_PAGE))
+    at = min(max(int(raw), 1), pages) if raw.isdigit() and len(raw) < 7 else 1
+    first = (at - 1) * PROPOSALS_PER_PAGE
     return {
         **ctx,
-        "proposed": proposed,
+        "proposed": None if proposed is None else open_[first : first + PROPOSALS_PER_PAGE],
+        "proposal_page": at,
+        "proposal_pages": pages,
+        "proposals_total": len(open_),
         "computed": round(share * 100),
         "confirmed": signal_clusters.confirmed(s, actor, edition_id),
         "titles": titles,
