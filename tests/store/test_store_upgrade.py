@@ -143,3 +143,56 @@ def test_upgrade_to_withdrawn_scenarios_keeps_every_scenario_in_the_picture(db_u
             assert s.get(PasswordReset, 1).used_at is None  # type: ignore[union-attr]
     finally:
         db.close()
+
+
+def test_upgrade_to_comment_threads_closes_the_comments_of_published_editions(db_url):
+    """0011: comments become threads; those of a published edition are closed, others open."""
+    engine = make_engine(db_url)
+    migrate(engine, "0010")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisations (id, slug, name) VALUES (1, 'org', 'Org')"))
+        conn.execute(
+            text("INSERT INTO frameworks (id, name, document, sha256) VALUES ('f', 'F', '{}', 'x')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, password_hash, clearance, "
+                "organisation_id, is_admin, active, created_at) VALUES (1, 'ann', 'Ann', 'h', 0, "
+                "1, false, true, CURRENT_TIMESTAMP)"
+            )
+        )
+        for eid, status in ((1, "published"), (2, "review")):
+            conn.execute(
+                text(
+                    "INSERT INTO editions (id, slug, organisation_id, title, description, "
+                    "framework_id, status, classification, extra, version, created_at) VALUES "
+                    f"({eid}, 'e{eid}', 1, 'E', '', 'f', '{status}', 0, '{{}}', 1, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO scenarios (id, edition_id, slug, position, title, theme, "
+                    "malicious, description, assumptions, classification, likelihood, extra, "
+                    f"version) VALUES ({eid}, {eid}, 's', 0, 'S', 't', false, '', '', 0, "
+                    "'{\"class\": \"B\"}', '{}', 1)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO comments (id, scenario_id, author_id, body, classification, "
+                    f"created_at) VALUES ({eid}, {eid}, 1, 'On {status}', 0, CURRENT_TIMESTAMP)"
+                )
+            )
+    engine.dispose()
+    db = Database(db_url)  # migrates to head
+    try:
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT body, state, parent_id, version FROM comments ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("On published", "closed", None, 1),
+            ("On review", "open", None, 1),
+        ]
+    finally:
+        db.close()
