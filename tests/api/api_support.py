@@ -643,6 +643,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         ADMINS | EDITORS, lambda _: {"json": small_raw("intruder-edition", "Intruder")}
     ),
     ("POST", "/api/editions/upload"): Route(ADMINS | EDITORS, _upload),
+    ("POST", "/api/editions/{edition_id}/replace"): Route(EDITORS, _upload),
     ("GET", "/api/editions/{edition_id}"): Route(MEMBERS),
     ("GET", "/api/editions/{edition_id}/export"): Route(MEMBERS, query={"format": "yaml"}),
     ("POST", "/api/editions/{edition_id}/transition"): Route(

@@ -155,6 +155,19 @@ async def upload_edition(
     return edition_json(edition, "coordinator", _visible(edition, actor))
 
 
+@router.post("/{edition_id}/replace")
+async def replace_edition(
+    edition_id: Id, actor: ActorDep, s: SessionDep, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    """Replace a draft's scenarios by a workbook file's: changed ones get a new version,
+    missing ones are withdrawn (restorable), new ones created; nothing stored on any problem."""
+    from natrisk.services.import_replace import replace_draft
+
+    name = Path(file.filename or "upload.yaml").name
+    edition, counts = replace_draft(s, actor, edition_id, await file.read(), name)
+    return {"id": edition.id, "slug": edition.slug, **counts}
+
+
 @router.get("/{edition_id}")
 def get_edition(edition_id: Id, actor: ActorDep, s: SessionDep) -> dict[str, Any]:
     """One edition's header and the number of scenarios you may see."""
