@@ -701,3 +701,49 @@ def test_an_expired_reset_link_is_refused_like_a_used_one(people: Browsers) -> N
         form={"password": "another-new-password-1", "password2": "another-new-password-1"},
     )
     assert r.status >= 400
+
+
+def test_an_analyst_replaces_a_draft_from_a_file_and_keeps_its_history(people: Browsers) -> None:
+    """A workbook whose id existed could not replace the draft; now the /import form offers the
+    editable drafts: changed scenarios get a new version, missing ones are withdrawn, and a
+    file with a problem stores nothing."""
+    import yaml
+
+    page = people.page("analyst1")
+    slug = f"replace-{uuid.uuid4().hex[:6]}"
+    raw = small_raw(slug, "To be replaced")
+    _upload(page, "first.yaml", yaml.safe_dump(raw).encode())
+    expect(page.get_by_role("heading", level=1)).to_have_text("To be replaced")
+    edition_url = page.url
+    eid = edition_url.rstrip("/").rsplit("/", 1)[-1]
+    bad = yaml.safe_load(yaml.safe_dump(raw))
+    bad["scenarios"][0]["title"] = "Never stored"
+    bad["scenarios"][0]["impacts"]["9.9"] = "B"
+    for data, name in ((bad, "bad.yaml"), (raw, "good.yaml")):
+        if name == "good.yaml":
+            data["scenarios"][0]["title"] = "Title from the file"
+            del data["scenarios"][1]
+        page.goto("/import")
+        page.get_by_label("Workbook file").set_input_files(
+            files=[
+                {
+                    "name": name,
+                    "mimeType": "application/yaml",
+                    "buffer": yaml.safe_dump(data).encode(),
+                }
+            ]
+        )
+        page.get_by_label("Or replace the scenarios of a draft edition").select_option(eid)
+        page.get_by_role("button", name="Import").click()
+        if name == "bad.yaml":
+            expect(page.get_by_test_id("problems")).to_contain_text("9.9")
+            select = page.get_by_label("Or replace the scenarios of a draft edition")
+            expect(select).to_have_value(eid)  # the choice is kept
+    expect(page).to_have_url(edition_url)
+    page.goto(f"{edition_url}/scenarios/dike-breach/history")
+    expect(page.locator("main")).to_contain_text("Title from the file")
+    expect(page.locator("main del").first).to_contain_text("Dike")
+    expect(page.locator("main ins").first).to_contain_text("Title")
+    expect(page.locator("main")).not_to_contain_text("Never stored")
+    page.goto(f"{edition_url}/scenarios/grid-failure/history")
+    expect(page.locator("main")).to_contain_text("withdrawn")

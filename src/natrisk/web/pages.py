@@ -22,7 +22,7 @@ from natrisk.services import accounts, editing, review, runs, scenarios, signins
 from natrisk.services.access import Actor, edition_for, may_import, scenario_for, visible_editions
 from natrisk.services.analysis import assessment_for
 from natrisk.store.database import Database
-from natrisk.store.models import User
+from natrisk.store.models import Edition, User
 from natrisk.web import run_pages
 from natrisk.web.render import language, page
 from natrisk.web.session import PageActor, PageSession, check_csrf, text_field
@@ -646,8 +646,27 @@ def diff_page(
 def import_form(request: Request, actor: PageActor, s: PageSession) -> Response:
     """Upload a workbook."""
     return page(
-        request, "import.html", me=_me(s, actor), problems=[], error=None, new_id="", free=""
+        request,
+        "import.html",
+        me=_me(s, actor),
+        problems=[],
+        error=None,
+        new_id="",
+        free="",
+        drafts=_drafts(s, actor),
+        replace=request.query_params.get("replace", ""),
     )
+
+
+def _drafts(s: PageSession, actor: Actor) -> list[Edition]:
+    """The editions whose scenarios the actor may replace from a file (editable ones)."""
+    from natrisk.security import EDITABLE
+
+    return [
+        e
+        for e, role in visible_editions(s, actor)
+        if role in ("analyst", "coordinator") and e.status in EDITABLE
+    ]
 
 
 @router.post("/import", dependencies=[Csrf])
@@ -666,12 +685,21 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
         name = Path(sent.filename).name if sent is not None and sent.filename else ""
         data = await sent.read() if sent is not None else b""
         new_id = text_field(form.get("new_id"), "new id", 100)
+        replace = text_field(form.get("replace"), "edition to replace", 20)
     me = _me(s, actor)  # read before any rollback closes the transaction
+    drafts = _drafts(s, actor)
     error, problems, free = None, [], ""
     try:
         require_import(s, actor)
         if not name:
             raise InputError("choose a workbook file (.yaml, .json or .xlsx)")
+        if replace:
+            from natrisk.services.import_replace import replace_draft
+
+            if not replace.isdigit():
+                raise InputError("choose the draft edition to replace")
+            edition, _ = replace_draft(s, actor, int(replace), data, name)
+            return RedirectResponse(f"/editions/{edition.id}", status_code=303)
         edition = store_upload(s, actor, data, name, new_id)
         return RedirectResponse(f"/editions/{edition.id}", status_code=303)
     except WorkbookError as exc:
@@ -692,6 +720,8 @@ async def import_upload(request: Request, actor: PageActor, s: PageSession) -> R
         error=error,
         new_id=new_id,
         free=free,
+        drafts=drafts,
+        replace=replace,
     )
 
 
