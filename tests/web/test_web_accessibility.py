@@ -322,6 +322,34 @@ def test_the_diagram_points_and_the_search_work_by_keyboard(
         ctx.close()
 
 
+def test_each_point_of_the_diagram_is_reached_with_tab_and_opens_with_enter(
+    browser: Browser, site: Site, cookies: list[Any]
+) -> None:
+    """The points were reached only through the table link; now each is a link in words."""
+    ctx = _context(browser, site, cookies, VIEWPORT)
+    try:
+        page = ctx.new_page()
+        page.goto(f"/editions/{EDITION}")
+        diagram = page.locator("#diagram[data-ready=true]")
+        diagram.wait_for(state="attached")
+        points = page.locator("#diagram .chart-point")
+        assert points.count() == int(diagram.get_attribute("data-points") or 0) > 1
+        _tab_to(page, "e.classList.contains('chart-point')", limit=40)
+        name = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        assert re.search(r"[A-Za-z]{4,}", name) and not re.search(r"\d\.\d{4,}", name), name
+        ring = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+        assert ring == "solid"
+        page.keyboard.press("Tab")  # the next point
+        second = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        assert second != name and page.evaluate(
+            "() => document.activeElement.classList.contains('chart-point')"
+        )
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"/scenarios/[a-z0-9-]+$"))
+    finally:
+        ctx.close()
+
+
 def _type_into(page: Page, name: str, text: str) -> None:
     _tab_to(page, f"e.name === {name!r}")
     page.keyboard.type(text)

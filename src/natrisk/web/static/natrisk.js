@@ -11,6 +11,33 @@
       }
     });
   }
+  // a point that opens a scenario (its datum has an href) is reachable with Tab and opens
+  // with Enter or Space, named by its words (the datum's aria text); the SVG renderer keeps
+  // each item's element as item._svg
+  function focusable_points(view) {
+    var seen = 0;
+    function walk(node) {
+      if (!node) { return; }
+      var datum = node.datum;
+      var el = node._svg;
+      if (el && datum && datum.href && node.mark && node.mark.marktype === "symbol") {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("role", "link");
+        el.setAttribute("aria-label", datum.aria || datum.title || datum.href);
+        el.classList.add("chart-point");
+        el.addEventListener("keydown", function (event) {
+          if (event.key === "Enter" || event.key === " ") {
+            event.preventDefault();
+            window.location.assign(datum.href);
+          }
+        });
+        seen += 1;
+      }
+      (node.items || []).forEach(walk);
+    }
+    walk(view.scenegraph().root);
+    return seen;
+  }
   function draw(root) {
     (root || document).querySelectorAll("script.vl-spec").forEach(function (script) {
       var target = document.getElementById(script.dataset.target);
@@ -28,7 +55,11 @@
         loader: { target: "_self" },
         renderer: rows > 200 ? "canvas" : "svg",
         tooltip: { theme: "light" }
-      }).then(function () { name_actions(target); target.dataset.ready = "true"; })
+      }).then(function (result) {
+        name_actions(target);
+        target.dataset.points = String(focusable_points(result.view));
+        target.dataset.ready = "true";
+      })
         .catch(function (err) { target.textContent = "The diagram could not be drawn: " + err; });
     });
   }
