@@ -55,7 +55,8 @@ def replace_draft(
         raise
     _within_clearance(book, actor)
     rows = session.scalars(select(ScenarioRecord).where(ScenarioRecord.edition_id == edition.id))
-    stored = {r.slug: r for r in rows}  # withdrawn ones too
+    # withdrawn ones too; those above the actor's clearance stay untouched (and unnamed)
+    stored = {r.slug: r for r in rows if r.classification <= actor.clearance}
     counts = {"changed": 0, "created": 0, "withdrawn": 0, "restored": 0}
     reason = f"replaced from {name}"
     for scen in book.scenarios:
