@@ -758,6 +758,17 @@ def test_the_issue_page_and_the_coverage_matrix_name_things_by_title(
     assert scenarios.count() > 0
     for name in scenarios.all_inner_texts():
         assert not re.fullmatch(r"[a-z0-9-]+", name), name
+    # the lead ministry by its name (the plan's organisations), never its id
+    lead = page.locator("main p", has_text="Lead:")
+    expect(lead).to_contain_text("Ministry of Justice and Security")
+    assert "jenv" not in lead.inner_text()
+    page.goto(f"/plans/{PLAN}/issues/terrorism-extremism?lang=nl")
+    expect(page.locator("main p", has_text="Ministerie van Justitie en Veiligheid")).to_have_count(
+        1
+    )
+    page.goto(f"/plans/{PLAN}?lang=en")
+    owners = page.locator("#measure-table")
+    expect(owners).not_to_contain_text(re.compile(r"\bjenv\b"))
     page.goto(f"/plans/{PLAN}/coverage")
     capabilities = page.locator("#coverage a[href*='/capabilities/']")
     assert capabilities.count() > 0

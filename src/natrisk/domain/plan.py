@@ -117,6 +117,8 @@ class PlanInfo(_Identified):
     levels: list[Level] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=2)
     classification: str | None = None
     description: str = ""
+    # the names of the organisations the plan names by id (leads, owners, holders)
+    organisations: dict[str, Title] = Field(default_factory=dict)
 
     @field_validator("priority")
     @classmethod

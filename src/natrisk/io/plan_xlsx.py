@@ -7,6 +7,7 @@ and columns (docs/plan.md, "The Excel form"; the README sheet says the same)::
     Plan          key | value     format, id, title_en, title_nl, edition, priority, method,
                                   profile, classification, description
     Levels        id, name_en, name_nl                       (empty: the default scale)
+    Organisations id, name_en, name_nl                       (the names of the ids used)
     Issues        id, title_en, title_nl, lead, categories, scenarios
     Tasks         id, title_en, title_nl, rationale
     Demand        task, scenario, people .. procedures
@@ -107,6 +108,7 @@ TITLE = ("title_en", "title_nl")
 SHEETS: dict[str, tuple[str, ...]] = {
     "Plan": ("key", "value"),
     "Levels": ("id", "name_en", "name_nl"),
+    "Organisations": ("id", "name_en", "name_nl"),
     "Issues": ("id", *TITLE, "lead", "categories", "scenarios"),
     "Tasks": ("id", *TITLE, "rationale"),
     "Demand": ("task", "scenario", *DIMENSIONS),
@@ -482,6 +484,23 @@ class _Build:
             en, nl = titles.get("title_en"), titles.get("title_nl")
             info["title"] = {"en": en, "nl": nl} if en is not None and nl is not None else en or nl
         self.levels(info)
+        self.organisations(info)
+
+    def organisations(self, info: dict[str, Any]) -> None:
+        names: dict[str, Any] = {}
+        for r in self.rows("Organisations"):
+            oid = r.value("id")
+            if oid is None:
+                r.add("id", "fill the id of this organisation")
+                continue
+            if oid in names:
+                r.add("id", f"organisation {oid!r} is given twice")
+                continue
+            names[oid] = r.text("name")
+            self.where[("plan", "organisations", oid)] = r.where
+        if names:
+            info["organisations"] = names
+            self.where[("plan", "organisations")] = self.sheets["Organisations"].where()
 
     def levels(self, info: dict[str, Any]) -> None:
         levels: list[dict[str, Any]] = []
@@ -709,6 +728,7 @@ def _rows(plan: Plan) -> Iterator[tuple[str, Iterable[tuple[Any, ...]]]]:
         head.append((key, getattr(info, key)))
     yield "Plan", head
     yield "Levels", [(lv.id, *_title(lv.name)) for lv in info.levels]
+    yield "Organisations", [(k, *_title(t)) for k, t in info.organisations.items()]
     yield (
         "Issues",
         [
@@ -907,9 +927,9 @@ natrisk plan / natrisk-plan (format natrisk-plan/1)
 
 English
 This workbook holds one plan (phases 2 and 3 of the national security method). natrisk reads
-the sheets Plan, Levels, Issues, Tasks, Demand, Capabilities, Weighings, Strategies,
-Objectives, Lines, Links, Crosswalk, Measures, Milestones, Indicators, Readings, Targets,
-Progress, Reports and Calendar; this README and sheets of other names are ignored.
+the sheets Plan, Levels, Organisations, Issues, Tasks, Demand, Capabilities, Weighings,
+Strategies, Objectives, Lines, Links, Crosswalk, Measures, Milestones, Indicators, Readings,
+Targets, Progress, Reports and Calendar; this README and sheets of other names are ignored.
 - One row per item. A row of a nested list names its owner by id: a milestone its measure,
   a reading its measure and indicator, an action line its strategy, a Demand row its task
   and the scenario it needs the task for.

@@ -48,6 +48,11 @@ def ensure_organisation(session: Session, slug: str, name: str | None = None) ->
     return org
 
 
+def organisation_names(session: Session) -> dict[str, str]:
+    """Every organisation's name by its slug (plans name owners and leads by slug)."""
+    return {o.slug: o.name for o in session.query(Organisation).all()}
+
+
 def validate_password(password: str) -> None:
     """At least 12 characters, at most 1,000 (argon2 would hash more, but no one needs it)."""
     if len(password) < 12:

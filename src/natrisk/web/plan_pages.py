@@ -24,6 +24,7 @@ Csrf = Depends(check_csrf)
 
 
 def _base(request: Request, s: Any, actor: Any, plan_id: int) -> dict[str, Any]:
+    from natrisk.services.accounts import organisation_names
     from natrisk.web.pages import _me
 
     sp = ps.plan_for(s, actor, plan_id)
@@ -37,6 +38,9 @@ def _base(request: Request, s: Any, actor: Any, plan_id: int) -> dict[str, Any]:
         "today": dt.date.today(),
         "level_name": level_name,
         "ui_lang": language(request),
+        # owners and leads by name, not id: the plan's own names first, then the system's
+        "orgs": organisation_names(s)
+        | {k: t.get(language(request)) for k, t in plan.plan.organisations.items()},
     }
 
 
