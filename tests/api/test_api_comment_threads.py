@@ -119,7 +119,9 @@ def test_resolving_and_reopening_record_who_and_when(world: World) -> None:
     mine = next(c for c in w.as_("reviewer").ok("GET", _url(w)) if c["id"] == own["id"])
     assert mine["you_may_resolve"] is True and _remark(w)["you_may_resolve"] is False
     w.as_("reviewer").ok("POST", _url(w, f"/{own['id']}/resolve"), json={"version": 1})
-    trail = [(e.actor, e.old["state"], e.new["state"]) for e in _audited(w, remark["id"])]
+    written, *changes = _audited(w, remark["id"])
+    assert written.old is None and written.new["body"] == remark["body"]  # its writing, first
+    trail = [(e.actor, e.old["state"], e.new["state"]) for e in changes]
     assert trail == [("analyst", "open", "resolved"), ("coord", "resolved", "open")]
     assert w.as_("admin1").ok("GET", "/api/audit/verify")["intact"] is True
 
@@ -135,7 +137,8 @@ def test_publishing_closes_open_comments_and_the_review(world: World) -> None:
     states = {c["body"]: (c["state"], c["resolved_by"]) for c in coord.ok("GET", _url(w))}
     assert states["A public remark"] == ("closed", "coord")
     assert states["Settled before"] == ("resolved", "reviewer")  # resolved stays resolved
-    (closing,) = _audited(w, remark["id"])
+    written, closing = _audited(w, remark["id"])
+    assert written.old is None  # the comment's writing is audited too
     assert closing.new["state"] == "closed" and closing.reason == f"edition {w.pub} published"
     before = snapshot(w.db)
     for url, body in (

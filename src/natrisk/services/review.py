@@ -212,6 +212,17 @@ def add_comment(
     )
     session.add(comment)
     session.flush()
+    audit.record(  # who wrote what, as for replies (services/comment_threads.py)
+        session,
+        actor.username,
+        "comment",
+        f"edition:{edition.id}:scenario:{scen.slug}:comment:{comment.id}",
+        None,
+        {"criterion": criterion, "body": body},
+        "",
+        edition.id,
+        level,
+    )
     return comment
 
 
