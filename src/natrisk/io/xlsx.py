@@ -32,6 +32,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 import warnings
 import zipfile
@@ -786,7 +787,7 @@ def _item_rows(spec: _Section, items: list[Any]) -> Iterator[tuple[Any, ...]]:
             if c == "extra"
             else _lines_cell(item.get(c))
             if c in spec.lines
-            else item.get(c)
+            else _cell_of(item.get(c))
             for c in spec.columns
         )
 
@@ -809,6 +810,13 @@ def _risk_rows(risks: list[Any]) -> Iterator[tuple[Any, ...]]:
                 v.get("intensity"),
                 _to_json(extra) if first and extra else None,
             )
+
+
+def _cell_of(value: Any) -> Any:
+    """A number a cell cannot hold exactly goes as its text (read back as that number)."""
+    if isinstance(value, float) and not _exact(value):
+        return repr(value)
+    return value
 
 
 def _lines_cell(value: Any) -> Any:
@@ -854,8 +862,11 @@ def _plain(value: Any) -> bool:
 
 
 def _exact(value: float) -> bool:
-    # openpyxl writes numbers with 16 significant digits; a few doubles need 17
-    return math.isfinite(value) and float(f"{value:.16g}") == value
+    # openpyxl writes numbers with 16 significant digits; a few doubles need 17, and the
+    # subnormal ones (below about 2.2e-308) do not come back as written
+    if not math.isfinite(value) or (value != 0 and abs(value) < sys.float_info.min):
+        return False
+    return float(f"{value:.16g}") == value
 
 
 def _to_json(value: Any) -> str:

@@ -12,8 +12,8 @@
     });
   }
   // a point that opens a scenario (its datum has an href) is reachable with Tab and opens
-  // with Enter or Space, named by its words (the datum's aria text); the SVG renderer keeps
-  // each item's element as item._svg
+  // with Enter or Space, named by its words (Vega's label, else the datum's aria text); the
+  // SVG renderer keeps each item's element as item._svg
   function focusable_points(view) {
     var seen = 0;
     function walk(node) {
@@ -21,9 +21,11 @@
       var datum = node.datum;
       var el = node._svg;
       if (el && datum && datum.href && node.mark && node.mark.marktype === "symbol") {
+        // Vega's own role (graphics-symbol) and its name in words stay: only focus is added
         el.setAttribute("tabindex", "0");
-        el.setAttribute("role", "link");
-        el.setAttribute("aria-label", datum.aria || datum.title || datum.href);
+        if (!el.getAttribute("aria-label")) {
+          el.setAttribute("aria-label", datum.aria || datum.title || datum.href);
+        }
         el.classList.add("chart-point");
         el.addEventListener("keydown", function (event) {
           if (event.key === "Enter" || event.key === " ") {
