@@ -421,6 +421,8 @@ def test_missing_session_goes_to_sign_in_and_back(people: Browsers) -> None:
     form.get_by_label("Class or range").fill("D")
     form.get_by_label("Rationale").fill("saved before the session ended")
     save(page, form)
+    page.wait_for_load_state("load")  # the saved page's redirect, before the next navigation
+    page.wait_for_timeout(300)
     open_scenario(page, main, slug)
     expect(shown_class(page, "5.3")).to_have_text("D")
 
