@@ -20,6 +20,7 @@ from natrisk.domain.edition import FORMAT, EditionInfo, Range, Scenario, Score, 
 from natrisk.errors import Problem, WorkbookError, problem_count
 from natrisk.io import long_numbers
 from natrisk.io.files import decode_text, read_bytes
+from natrisk.io.yaml_tree import read_tree
 
 Locator = dict[tuple[Any, ...], str]
 
@@ -206,6 +207,21 @@ def _read_json(text: str, name: str) -> tuple[Any, Locator]:
 
 
 def _read_yaml(text: str, name: str) -> tuple[Any, Locator]:
+    """A YAML document as plain data and its places: rapidyaml's tree where it can (after
+    libyaml's verdict, io/yaml_tree.py), else PyYAML's nodes; the same data either way."""
+    if not long_numbers.may_hold_one(text):  # long numbers are refused on the node path
+        scalars = FastYamlLoader("")
+        try:
+            fast = read_tree(text, scalars, lambda: _read_yaml_nodes(text, name)[1])
+        finally:
+            scalars.dispose()
+        if fast is not None:
+            return fast
+    return _read_yaml_nodes(text, name)
+
+
+def _read_yaml_nodes(text: str, name: str) -> tuple[Any, Locator]:
+    """The PyYAML way: libyaml's nodes, with every guard and message (``_read_yaml``)."""
     loader = FastYamlLoader(text)
     try:
         # parsed once: the nodes give the checks and the line numbers, then become the data
