@@ -62,11 +62,10 @@ def read_tree(
     if ryml is None or _OTHER_BREAKS.search(text):
         return None
     try:
-        yaml.CLoader  # noqa: B018 - libyaml present (PyYAML built with it)
-        from yaml._yaml import CParser
+        from yaml._yaml import CParser  # only when PyYAML was built with libyaml
 
         CParser(text).raw_parse()  # libyaml's verdict on the syntax, building nothing
-    except (AttributeError, ImportError, yaml.YAMLError):
+    except (ImportError, yaml.YAMLError):
         return None
     source = text.encode("utf-8")
     buf = bytearray(source)  # rapidyaml parses in place: its strings point into buf
