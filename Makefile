@@ -61,7 +61,7 @@ demo: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 test: system-deps $(VENV)/.stamp $(VENDOR)/.stamp
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 # the browser suite against `natrisk serve --workers 2` (issue 13: correct across processes)
 test-workers: system-deps $(VENV)/.stamp $(VENDOR)/.stamp

@@ -25,7 +25,12 @@ import time
 import numpy as np
 
 from natrisk.method.aggregation import make_method
-from natrisk.method.classes import RESOLUTION, range_distribution, sample_classes, sampling_tables
+from natrisk.method.classes import (
+    range_distribution,
+    sample_classes,
+    sampling_tables,
+    uniform_draws,
+)
 from natrisk.method.uncertainty import WeightSampler, run_monte_carlo
 
 CLASS_VALUES = np.array([0, 1, 3, 9, 27, 81], dtype=np.float64)
@@ -58,7 +63,7 @@ def peer(dist: np.ndarray, n_samples: int, seed: int) -> tuple[float, np.ndarray
     ranks = np.empty((n_samples, dist.shape[0]))
     start = time.perf_counter()
     for i in range(n_samples):
-        draws = rng.integers(0, RESOLUTION, (1, *dist.shape[:2]), dtype=np.uint16)
+        draws = uniform_draws(rng, (1, *dist.shape[:2]))
         classes = sample_classes(low, thresholds, draws)[0]
         w = sampler.draw(rng, 1)[0]
         prefs = wsm(CLASS_VALUES[classes], w / w.sum(), types, validation=False)

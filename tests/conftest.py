@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from natrisk.store.database import Database
-from tests.pg import Cluster
+from tests.pg import Cluster, new_identity
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,13 +36,33 @@ def pg_cluster() -> Iterator[Cluster]:
     cluster.close()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated once per run, copied for each test that wants a migrated one."""
+    path = tmp_path_factory.mktemp("template") / "natrisk.db"
+    Database(f"sqlite:///{path}").close()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database of each kind: an SQLite file, and a new PostgreSQL database."""
+    """A fresh database of each kind: an SQLite file, and a new PostgreSQL database.
+
+    It is empty, unless the test also asks for ``database``: then it is already at the newest
+    schema (a copy of a template migrated once per run, with its own identity and key), so
+    the migrations run once per run instead of once per test. The migration tests ask for
+    ``db_url`` alone and get an empty database.
+    """
+    migrated = "database" in request.fixturenames
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'natrisk.db'}"
+        path = tmp_path / "natrisk.db"
+        url = f"sqlite:///{path}"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+            new_identity(url)
+        return url
     cluster: Cluster = request.getfixturevalue("pg_cluster")
-    return cluster.new_database()
+    return cluster.new_database(migrated=migrated)
 
 
 @pytest.fixture
@@ -81,3 +102,28 @@ def fresh_caches() -> Iterator[None]:
     clear()
     yield
     clear()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # registered here too, so a run without pytest-xdist knows the mark
+    config.addinivalue_line("markers", "xdist_group(name): run these tests in one process")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs the suite in two processes (pytest-xdist, ``--dist loadgroup``).
+
+    Each test file is one unit, so its module fixtures start once. The browser tests are one
+    unit together: Playwright's synchronous API leaves an event loop in its process, which
+    the API tests' clients cannot share, and they keep the order they were written in. In
+    several processes that unit, the longest, goes first; in one it stays last.
+    """
+    web = Path(__file__).parent.resolve() / "web"
+    browser: list[pytest.Item] = []
+    rest: list[pytest.Item] = []
+    for item in items:
+        in_browser = web in Path(str(item.path)).resolve().parents
+        group = "browser" if in_browser else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+        (browser if in_browser else rest).append(item)
+    if getattr(config.option, "dist", "no") != "no":
+        items[:] = browser + rest

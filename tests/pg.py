@@ -28,6 +28,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def new_identity(url: str) -> None:
+    """Give a copied database the identity and key a migration gives each new database."""
+    import secrets
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE instance SET uid = :uid, secret = :secret"),
+            {"uid": uuid.uuid4().hex, "secret": secrets.token_urlsafe(48)},
+        )
+    engine.dispose()
+
+
 class Cluster:
     """initdb, start, create a database; stop and delete on close."""
 
@@ -70,6 +86,7 @@ class Cluster:
             f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=200",
         )
         self.databases = 0
+        self._template: str | None = None
 
     def _run(self, tool: str, *args: str) -> None:
         cmd = [str(self.bindir / tool), *args]
@@ -80,12 +97,35 @@ class Cluster:
             log = (self.root / "log").read_text() if (self.root / "log").exists() else ""
             raise RuntimeError(f"{tool} failed: {result.stderr or result.stdout}\n{log}")
 
-    def new_database(self) -> str:
-        """A fresh, empty database; its SQLAlchemy URL."""
+    def url(self, name: str) -> str:
+        return f"postgresql+psycopg://natrisk@127.0.0.1:{self.port}/{name}"
+
+    def new_database(self, migrated: bool = False) -> str:
+        """A fresh database, empty or (``migrated``) at the newest schema; its SQLAlchemy URL.
+
+        A migrated one is a copy of a template migrated once per run (``createdb -T``), with
+        an identity and key of its own, as a freshly migrated database would have.
+        """
         self.databases += 1
         name = f"t{self.databases}"
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "natrisk", name)
-        return f"postgresql+psycopg://natrisk@127.0.0.1:{self.port}/{name}"
+        template = ("-T", self._migrated_template()) if migrated else ()
+        self._run(
+            "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "natrisk", *template, name
+        )
+        url = self.url(name)
+        if migrated:
+            new_identity(url)
+        return url
+
+    def _migrated_template(self) -> str:
+        if self._template is None:
+            from natrisk.store.database import Database
+
+            name = "natrisk_template"
+            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "natrisk", name)
+            Database(self.url(name)).close()
+            self._template = name
+        return self._template
 
     def close(self) -> None:
         """Stop the server and remove its files."""

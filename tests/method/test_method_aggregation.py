@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from natrisk.errors import OptionError
 from natrisk.method.aggregation import METHODS, make_method
@@ -236,3 +238,29 @@ def test_kendall_tau():
     assert kendall_tau(np.array([1]), np.array([1])) == 1.0
     assert kendall_tau(np.array([1, 1]), np.array([1, 1])) == 1.0
     assert kendall_tau(np.array([1, 1]), np.array([1, 2])) == 0.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n_classes=st.integers(1, 9),
+    shape=st.tuples(st.integers(1, 7), st.integers(1, 9), st.integers(1, 17)),
+    seed=st.integers(0, 2**32 - 1),
+    strided=st.booleans(),
+)
+def test_pairwise_class_values_are_the_values_of_each_class(
+    n_classes: int, shape: tuple[int, int, int], seed: int, strided: bool
+) -> None:
+    # Monte Carlo classes are looked up two bytes at a time; any shape, odd sizes and
+    # non-contiguous views included, gives exactly the one-at-a-time values
+    rng = np.random.default_rng(seed)
+    values = np.cumsum(rng.random(n_classes + 1) * 10)
+    values[0] = 0.0
+    method = WeightedSum(n_classes, values)
+    classes = rng.integers(0, n_classes + 1, shape, dtype=np.uint8)
+    if strided:
+        classes = classes[:, :, ::2]
+    assert np.array_equal(method.class_values(classes), values[classes])
+    weights = rng.random((shape[0], classes.shape[-1])) + 0.01
+    fast, checked = method.evaluate(classes, weights), method(classes, weights)
+    assert np.array_equal(fast.scores, checked.scores)
+    assert np.array_equal(fast.ranks, checked.ranks)

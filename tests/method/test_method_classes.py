@@ -176,7 +176,8 @@ def _draw(dist: np.ndarray, draws: list[int]) -> list[int]:
 
 def test_sample_classes_inverse_cdf():
     dist = np.array([0.2, 0.3, 0.5, 0, 0, 0])
-    # thresholds: rint(0.2 * 65535) = 13107 and rint(0.5 * 65535) = 32768
+    # thresholds: rint(0.2 * 65536) - 1 = 13106 and rint(0.5 * 65536) - 1 = 32767, passed by
+    # greater draws
     draws = [0, 13106, 13107, 32767, 32768, cls.RESOLUTION - 1]
     assert _draw(dist, draws) == [X, X, A, A, B, B]
 
@@ -195,9 +196,27 @@ def test_sample_classes_frequencies():
     dist = np.array([0.1, 0.0, 0.25, 0.4, 0.0, 0.25])
     low, table = cls.sampling_tables(np.broadcast_to(dist, (2, 3, K + 1)))
     rng = np.random.default_rng(7)
-    draws = rng.integers(0, cls.RESOLUTION, (40000, 2, 3), dtype=np.uint16)
+    draws = cls.uniform_draws(rng, (40000, 2, 3))
     got = cls.sample_classes(low, table, draws)
     assert got.shape == (40000, 2, 3)
     freq = np.bincount(got.ravel(), minlength=K + 1) / got.size
     assert freq == pytest.approx(dist, abs=0.01)
     assert freq[A] == 0 and freq[D] == 0
+
+
+def test_uniform_draws_cover_all_sixteen_bits_evenly_and_repeat_for_a_seed():
+    draws = cls.uniform_draws(np.random.default_rng(3), (1000, 7, 33))  # not a multiple of 4
+    assert draws.shape == (1000, 7, 33) and draws.dtype == np.uint16
+    counts = np.bincount((draws >> 12).ravel(), minlength=16)  # 16 equal bands of 4,096
+    assert counts.sum() == draws.size
+    assert np.abs(counts / draws.size - 1 / 16).max() < 0.003
+    assert draws.max() > 65000 and draws.min() < 500
+    again = cls.uniform_draws(np.random.default_rng(3), (1000, 7, 33))
+    assert np.array_equal(draws, again)
+
+
+def test_a_certain_class_is_drawn_at_the_extreme_draws_too():
+    # probability one up to class B: its threshold is 65535, which no 16-bit draw passes
+    edges = [0, cls.RESOLUTION // 2, cls.RESOLUTION - 1]
+    assert _draw(cls.range_distribution(X, B, K), edges)[-1] == B
+    assert _draw(np.array([1e-7, 1 - 1e-7, 0, 0, 0, 0]), edges) == [X, A, A]

@@ -161,8 +161,8 @@ def test_distributions_must_sum_to_one_and_have_three_axes():
 def test_distributions_within_the_tolerance_are_sampled_correctly():
     # run_monte_carlo accepts sums within np.allclose of one (about 1e-5). Here the cell is
     # X or A with one half each (and a speck of B), summing to 1 + 9e-6. Its cumulative at A
-    # is 1.000008, which classes.sampling_tables turns into rint(1.000008 * 65535) = 65536,
-    # and the uint16 cast wraps that to 0: every draw passes it and X is never drawn.
+    # is 1.000008; unnormalised, rint(1.000008 * 65536) - 1 = 65536 would wrap a uint16 to
+    # 0: every draw would pass it and X would never be drawn.
     # Expected: mean score about 0.5 (X = 0, A = 1); got about 2 (A and B).
     dist = np.zeros((1, 1, K + 1))
     dist[0, 0, :3] = [0.500008, 0.5, 1e-6]

@@ -421,8 +421,9 @@ def test_missing_session_goes_to_sign_in_and_back(people: Browsers) -> None:
     form.get_by_label("Class or range").fill("D")
     form.get_by_label("Rationale").fill("saved before the session ended")
     save(page, form)
-    page.wait_for_load_state("load")  # the saved page's redirect, before the next navigation
-    page.wait_for_timeout(300)
+    # the POST's 303 arrives before the browser follows it: wait for the saved page itself,
+    # or the next navigation would interrupt that one (ERR_ABORTED)
+    page.wait_for_url(re.compile(r"\?saved=score-5\.3"), wait_until="load")
     open_scenario(page, main, slug)
     expect(shown_class(page, "5.3")).to_have_text("D")
 

@@ -58,7 +58,15 @@ class AggregationMethod(ABC):
             raise OptionError("at least one criterion needs a positive weight")
         if classes.size and (classes.min() < 0 or classes.max() > self.n_classes):
             raise OptionError(f"impact classes must lie in 0..{self.n_classes}")
-        scores = self.score(classes, weights)
+        return self.evaluate(classes, weights)
+
+    def evaluate(
+        self, classes: NDArray[np.integer], weights: NDArray[np.floating]
+    ) -> AggregationResult:
+        """Score and rank inputs valid by construction (the Monte Carlo's own draws, whose
+        classes come from the sampling tables and weights from a ``WeightSampler``): the
+        checks of ``__call__`` cost more than the scoring there."""
+        scores = self.score(classes, np.asarray(weights, dtype=np.float64))
         return AggregationResult(self.name, scores, competition_ranks(scores))
 
     @abstractmethod
