@@ -97,6 +97,11 @@ class Cluster:
             log = (self.root / "log").read_text() if (self.root / "log").exists() else ""
             raise RuntimeError(f"{tool} failed: {result.stderr or result.stdout}\n{log}")
 
+    def _createdb(self, name: str, *options: str) -> None:
+        self._run(
+            "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "natrisk", *options, name
+        )
+
     def url(self, name: str) -> str:
         return f"postgresql+psycopg://natrisk@127.0.0.1:{self.port}/{name}"
 
@@ -108,10 +113,7 @@ class Cluster:
         """
         self.databases += 1
         name = f"t{self.databases}"
-        template = ("-T", self._migrated_template()) if migrated else ()
-        self._run(
-            "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "natrisk", *template, name
-        )
+        self._createdb(name, *(("-T", self._migrated_template()) if migrated else ()))
         url = self.url(name)
         if migrated:
             new_identity(url)
@@ -122,7 +124,7 @@ class Cluster:
             from natrisk.store.database import Database
 
             name = "natrisk_template"
-            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "natrisk", name)
+            self._createdb(name)
             Database(self.url(name)).close()
             self._template = name
         return self._template

@@ -172,10 +172,9 @@ def run_monte_carlo(
         ]
         ranks = np.bincount(np.concatenate([p[0] for p in parts]), minlength=n_scen * n_bins)
         scores = np.bincount(np.concatenate([p[1] for p in parts]), minlength=n_scen * SCORE_BINS)
-        sums = [p[2:] for p in parts]
-        total = [a.copy() for a in sums[0]]
-        for later in sums[1:]:
-            for acc, part in zip(total, later, strict=True):
+        total = list(parts[0][2:])  # a chunk's own arrays: safe to add into
+        for later in parts[1:]:
+            for acc, part in zip(total, later[2:], strict=True):
                 acc += part
         return (ranks, scores, *total)
 
