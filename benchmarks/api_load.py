@@ -1,17 +1,27 @@
 """API load benchmark: readers of the risk picture and score writers against PostgreSQL.
 
-Starts a throw-away PostgreSQL cluster on 127.0.0.1 and, for one web process and for
-``--workers`` web processes in turn, imports an edition of 500 scenarios into a fresh
-database, starts ``natrisk serve --workers N`` on a free port and drives it from a second
-process for a bounded time (at most 60 s). Prints requests per second, latency percentiles
-and errors side by side; a failed request (refused, reset, timed out) is counted as an
-error, never a crash of the driver.
+Starts a throw-away PostgreSQL cluster on 127.0.0.1 and, for each run, imports an edition of
+500 scenarios into a fresh database, starts ``natrisk serve --workers N`` on a free port and
+drives it from a second process for a bounded time (at most 60 s, counted after 5 s of
+warm-up). Prints requests per second, latency percentiles and errors side by side; a failed
+request (refused, reset, timed out) is counted as an error, never a crash of the driver.
+
+Two kinds of client, in separate runs:
+
+- **users** pause between requests, as people (and the pages they have open) do: each
+  reader and writer waits a random time, exponential with a mean of ``--think`` seconds
+  (default 1 s), after each answer. 55 users then ask about 50 times a second together;
+  this is the load the targets are about.
+- **clients that never pause** (``--think 0``) send their next request the moment an answer
+  arrives. They measure capacity: how many answers a second the machine gives, and how long
+  requests queue when more arrive than it can answer.
 
 Targets (issue 13): with --workers 2, reads p95 under 150 ms (goal 50 ms), writes p95 under
 300 ms, 0 errors. Readers fetch GET /api/editions/{id}/assessment in full (no If-None-Match),
 gzipped as any HTTP client asks, and receive the whole body without decoding it (that is
-client work, on the clients' machines, not the server's); a second figure shows readers that revalidate with their
-ETag. Writers change one score each, in a loop, with the version their last write returned.
+client work, on the clients' machines, not the server's); a further run shows readers that
+revalidate with their ETag. Writers change one score each, with the version their last write
+returned; every write makes the next read of each web process compute the assessment anew.
 
 Run from the repository root:
     .venv/bin/python benchmarks/api_load.py --workers 2 --duration 60
@@ -37,6 +47,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PASSWORD = "benchmark-password-1"
+WARM_UP = 5.0  # seconds of load before answers are counted: each web process's first
+# assessment and a fresh server's first requests are not the steady state
 CRITERION = "5.3"
 
 
@@ -90,10 +102,20 @@ def set_up(url: str, n: int, writers: int) -> None:
 
 
 async def drive(
-    base: str, duration: float, readers: int, writers: int, revalidate: bool
+    base: str, duration: float, readers: int, writers: int, revalidate: bool, think: float = 0.0
 ) -> dict[str, Any]:
-    """Run the clients; return latencies and errors. Nothing a request does ends the run."""
+    """Run the clients; return latencies and errors. Nothing a request does ends the run.
+
+    ``think`` is each client's mean pause after an answer (exponential; 0: no pause)."""
+    import random
+
     import httpx
+
+    pauses = random.Random(20261204)
+
+    async def pause() -> None:
+        if think > 0:
+            await asyncio.sleep(min(pauses.expovariate(1 / think), 10 * think))
 
     limits = httpx.Limits(max_connections=readers + writers + 5)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
@@ -112,11 +134,14 @@ async def drive(
         writes: list[float] = []
         errors: list[str] = []
         not_modified = 0
-        stop = time.perf_counter() + duration
+        begin = time.perf_counter() + WARM_UP  # answers before this are not counted
+        stop = begin + duration
+        served = 0
 
         async def reader() -> None:
-            nonlocal not_modified
+            nonlocal not_modified, served
             tag = ""
+            await pause()  # users arrive spread out, not all in the same millisecond
             while time.perf_counter() < stop:
                 t = time.perf_counter()
                 headers = {**h, **({"If-None-Match": tag} if tag else {})}
@@ -131,25 +156,32 @@ async def drive(
                     if r.status_code == 200:
                         tag = r.headers.get("etag", "") if revalidate else ""
                     elif r.status_code == 304:
-                        not_modified += 1
+                        not_modified += t >= begin
                     else:
                         errors.append(f"read {r.status_code}")
                 except httpx.HTTPError as exc:
                     errors.append(f"read {type(exc).__name__}")
-                reads.append(time.perf_counter() - t)
+                served += 1
+                if t >= begin:
+                    reads.append(time.perf_counter() - t)
+                await pause()
 
         async def writer(i: int) -> None:
+            nonlocal served
             wh = {"Authorization": f"Bearer {write_tokens[i]}"}
             slug = listing[i]["id"]  # each writer keeps to its own scenario
             version = listing[i]["scores"].get(CRITERION, {}).get("version", 0)
             k = 0
+            await pause()
             while time.perf_counter() < stop:
                 body = {"value": "ABCD"[k % 4], "version": version, "reason": "load test"}
                 url = f"/api/editions/{edition}/scenarios/{slug}/scores/{CRITERION}"
                 t = time.perf_counter()
+                served += 1
                 try:
                     r = await c.put(url, headers=wh, json=body)
-                    writes.append(time.perf_counter() - t)
+                    if t >= begin:
+                        writes.append(time.perf_counter() - t)
                     if r.status_code == 200:
                         version = r.json()["version"]
                     else:
@@ -157,14 +189,23 @@ async def drive(
                         cur = await c.get(f"/api/editions/{edition}/scenarios/{slug}", headers=wh)
                         version = cur.json()["scores"].get(CRITERION, {}).get("version", 0)
                 except httpx.HTTPError as exc:
-                    writes.append(time.perf_counter() - t)
+                    if t >= begin:
+                        writes.append(time.perf_counter() - t)
                     errors.append(f"write {type(exc).__name__}")
                 k += 1
+                await pause()
 
         await asyncio.gather(
             *[reader() for _ in range(readers)], *[writer(i) for i in range(writers)]
         )
-        return {"reads": reads, "writes": writes, "errors": errors, "not_modified": not_modified}
+        return {
+            "reads": reads,
+            "writes": writes,
+            "errors": errors,
+            "not_modified": not_modified,
+            "served": served,  # warm-up included (it is in the server's CPU time too)
+            "measured": time.perf_counter() - begin,
+        }
 
 
 def _wait_for(port: int, server: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
@@ -183,7 +224,7 @@ def _wait_for(port: int, server: subprocess.Popen[bytes], log: Path, timeout: fl
 
 
 def one_run(
-    cluster: Any, args: argparse.Namespace, workers: int, revalidate: bool
+    cluster: Any, args: argparse.Namespace, workers: int, revalidate: bool, think: float
 ) -> dict[str, Any]:
     """A fresh database, a server with ``workers`` web processes, one driven run."""
     url = cluster.new_database()
@@ -210,14 +251,14 @@ def one_run(
             str(args.readers),
             "--writers",
             str(args.writers),
+            "--think",
+            str(think),
         ]
         if revalidate:
             drive_cmd.append("--revalidate")
         pids = _web_pids(server.pid, workers)
         cpu_before = sum(_cpu_seconds(p) for p in pids)
-        start = time.perf_counter()
         out = subprocess.run(drive_cmd, capture_output=True, text=True, env=env)
-        elapsed = time.perf_counter() - start
         cpu = sum(_cpu_seconds(p) for p in pids) - cpu_before
         rss = [_rss_mb(p) for p in pids]
     finally:
@@ -231,7 +272,7 @@ def one_run(
     if out.returncode != 0:
         raise SystemExit(f"the load driver failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    result["elapsed"] = elapsed
+    result["elapsed"] = result["measured"]
     result["rss_mb"] = rss
     result["cpu"] = cpu
     result["load"] = os.getloadavg()[0]  # the 1-minute load of the machine as the run ended
@@ -269,79 +310,101 @@ def _web_pids(pid: int, workers: int) -> list[int]:
     return out
 
 
-def _row(name: str, lat_s: list[float], elapsed: float) -> str:
+def _row(name: str, lat_s: list[float], elapsed: float, width: int = 28) -> str:
     lat = np.array(lat_s) * 1000
     if not len(lat):
-        return f"{name:28}{'-':>10}"
+        return f"{name:{width}}{'-':>10}"
     p50, p95, p99 = np.percentile(lat, [50, 95, 99])
-    return f"{name:28}{len(lat):>10}{len(lat) / elapsed:>9.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}"
+    return (
+        f"{name:{width}}{len(lat):>10}{len(lat) / elapsed:>9.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}"
+    )
 
 
 def main() -> None:
-    """Set up, serve, drive, print: one web process, then --workers processes."""
+    """Set up, serve, drive, print: users on one and on --workers web processes (and with
+    revalidation), then clients that never pause."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--writers", type=int, default=5)
     parser.add_argument("--scenarios", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2, help="web processes of the second run")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="users' mean pause after an answer, in seconds (the clients that never pause "
+        "are measured in a run of their own)",
+    )
     parser.add_argument("--revalidate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.duration = min(args.duration, 60.0)
+    if args.think < 0:
+        parser.error("--think is a pause in seconds, 0 or more")
     if args.drive:  # the second process
         result = asyncio.run(
-            drive(args.drive, args.duration, args.readers, args.writers, args.revalidate)
+            drive(
+                args.drive, args.duration, args.readers, args.writers, args.revalidate, args.think
+            )
         )
         print(json.dumps(result))
         return
 
     from tests.pg import Cluster
 
+    many = max(args.workers, 1)
+    plan: list[tuple[str, int, bool, float]] = []  # name, web processes, revalidate, think
+    users = f"users (pause {args.think:g} s)"
+    if args.think > 0:
+        if many > 1:
+            plan.append((f"{users}, 1 process", 1, False, args.think))
+        plan.append((f"{users}, {many} proc.", many, False, args.think))
+        plan.append((f"{users}, {many}, revalidate", many, True, args.think))
+    plan.append((f"never pause, {many} proc.", many, False, 0.0))
     runs: list[tuple[str, dict[str, Any]]] = []
     cluster = Cluster()
     try:
-        counts = [1] if args.workers == 1 else [1, args.workers]
-        for workers in counts:
-            runs.append(
-                (
-                    f"{workers} web process{'es' if workers > 1 else ''}",
-                    one_run(cluster, args, workers, False),
-                )
-            )
-        runs.append((f"{counts[-1]}, readers revalidate", one_run(cluster, args, counts[-1], True)))
+        for name, workers, revalidate, think in plan:
+            runs.append((name, one_run(cluster, args, workers, revalidate, think)))
     finally:
         cluster.close()
     print(
         f"edition: {args.scenarios} scenarios; {args.readers} readers of /assessment, "
-        f"{args.writers} score writers, {args.duration:g} s per run, PostgreSQL, {os.cpu_count()} CPU cores"
+        f"{args.writers} score writers, {args.duration:g} s per run, PostgreSQL, "
+        f"{os.cpu_count()} CPU cores"
     )
-    print(f"{'':28}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    width = 40
+    print(f"{'':{width}}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for name, r in runs:
-        print(_row(f"reads, {name}", r["reads"], r["elapsed"]))
-        print(_row(f"writes, {name}", r["writes"], r["elapsed"]))
+        print(_row(f"reads, {name}", r["reads"], r["elapsed"], width))
+        print(_row(f"writes, {name}", r["writes"], r["elapsed"], width))
         errs = r["errors"]
         extra = f", {r['not_modified']} answered 304" if r["not_modified"] else ""
-        print(f"{'':28}errors: {len(errs)}" + (f" (first: {errs[0]})" if errs else "") + extra)
+        print(f"{'':{width}}errors: {len(errs)}" + (f" (first: {errs[0]})" if errs else "") + extra)
         rss = ", ".join(f"{m:.0f}" for m in r["rss_mb"])
-        served = len(r["reads"]) + len(r["writes"])
-        per = r["cpu"] / served * 1000 if served else 0.0
+        per = r["cpu"] / r["served"] * 1000 if r["served"] else 0.0
         print(
-            f"{'':28}web processes: {rss} MB resident after the run; {r['cpu']:.1f} CPU s "
+            f"{'':{width}}web processes: {rss} MB resident after the run; {r['cpu']:.1f} CPU s "
             f"used, {per:.1f} CPU ms per request; machine load {r['load']:.1f}"
         )
-    name, main_run = runs[1] if len(runs) > 2 else runs[0]
-    reads95 = (
-        float(np.percentile(np.array(main_run["reads"]) * 1000, 95)) if main_run["reads"] else 1e9
-    )
-    writes95 = (
-        float(np.percentile(np.array(main_run["writes"]) * 1000, 95)) if main_run["writes"] else 1e9
-    )
+    name, main_run = runs[1] if len(runs) > 2 and many > 1 else runs[0]
+    reads95, writes95 = (_p95(main_run[k]) for k in ("reads", "writes"))
     met = reads95 < 150 and writes95 < 300 and not any(r["errors"] for _, r in runs)
     print(
         f"target ({name}: reads p95 < 150 ms, writes p95 < 300 ms, 0 errors): "
         f"{'met' if met else 'NOT met'} (reads p95 {reads95:.0f} ms, goal 50 ms)"
     )
+    name, capacity = runs[-1]
+    answered = (len(capacity["reads"]) + len(capacity["writes"])) / capacity["elapsed"]
+    print(
+        f"capacity ({name}): {answered:.0f} answers a second; reads p95 {_p95(capacity['reads']):.0f} ms"
+        " is the time a request queues when more arrive than the machine answers"
+    )
+
+
+def _p95(latencies_s: list[float]) -> float:
+    return float(np.percentile(np.array(latencies_s) * 1000, 95)) if latencies_s else 1e9
 
 
 if __name__ == "__main__":
