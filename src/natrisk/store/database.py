@@ -15,6 +15,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from natrisk.errors import Conflict, NatriskError, OutputError, Unavailable
+from natrisk.store import hooks
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "natrisk_read_only"  # execution option of the engine behind read sessions
@@ -153,6 +154,7 @@ class Database:
     """An engine and its two session factories: writers and readers."""
 
     def __init__(self, url: str | None = None, upgrade: bool = True) -> None:
+        hooks.opening()  # the listeners of the layers above (the search index), before any flush
         self.engine = make_engine(url)
         if upgrade:
             migrate(self.engine)
