@@ -67,7 +67,9 @@ def test_the_example_round_trips_in_every_format(suffix: str, tmp_path: Path) ->
 
 
 _text = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=40,
 ).filter(lambda s: s.strip() != "")
 _id = st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True)
 

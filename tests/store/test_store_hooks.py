@@ -63,5 +63,7 @@ def test_the_index_follows_writes_whichever_is_imported_first(
     )
     services = "import natrisk.services\n"
     prefix = services + open_db if services_first else open_db + services
-    entries, scenarios = map(int, _run(prefix + WRITE_AND_SEARCH.format(example=str(example))).split())
+    entries, scenarios = map(
+        int, _run(prefix + WRITE_AND_SEARCH.format(example=str(example))).split()
+    )
     assert entries == scenarios > 0
