@@ -117,9 +117,9 @@ def main() -> None:
 
 def on_dask(dist: np.ndarray, method, sampler, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
     """The same problem on local Dask clusters of growing size: time, speed-up, memory."""
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    from natrisk.services.cluster import DaskMapper
+    from natrisk.services.cluster import DaskMapper, local_cluster
 
     def worker_peak_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -132,10 +132,7 @@ def on_dask(dist: np.ndarray, method, sampler, args: argparse.Namespace) -> None
     first = None
     reference = None
     for workers in args.dask_workers:
-        with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as c,
-            Client(c) as client,
-        ):
+        with local_cluster(workers) as c, Client(c) as client:
             mapper = DaskMapper(client)
             peaks = []
             for samples in (n // 4, n):

@@ -140,3 +140,16 @@ def test_a_missing_scheduler_is_a_clear_error_on_the_command_line() -> None:
     )
     assert done.returncode == 2
     assert "--dask" in done.stderr and "tcp://host:8786" in done.stderr
+
+
+def test_local_worker_processes_keep_chunks_on_the_heap() -> None:
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_, which fixes glibc's mmap threshold at 128 KB;
+    # the workers natrisk starts raise both, so a chunk's arrays are not fresh mappings
+    with cluster.local_cluster(1) as c, Client(c) as client:
+        seen = client.run(
+            lambda: {k: os.environ.get(k) for k in cluster.WORKER_MALLOC}, nanny=False
+        )
+        (environ,) = seen.values()
+        assert environ == {k: str(v) for k, v in cluster.WORKER_MALLOC.items()}
+        (pid,) = client.run(os.getpid).values()  # a process of its own
+        assert pid != os.getpid()

@@ -5,9 +5,11 @@ quantity ranges log-uniformly through the class bounds) and a weight vector (fix
 Dirichlet draw around a profile, or a profile drawn from several), then aggregates and
 ranks. Draws are processed in chunks whose results are folded into fixed-size histograms,
 so memory does not grow with the number of samples. Chunks have their own random streams
-spawned from one seed (chunk i always draws from spawn i), and are grouped in blocks of
-BLOCK chunks folded in chunk order; blocks are folded in block order. Where the blocks run
-(threads here, or the workers of a cluster through ``mapper``) cannot change a result.
+spawned from one seed (chunk i always draws from spawn i) and are grouped in blocks: of
+BLOCK chunks on threads, of about 1/CLUSTER_TASKS of the run on a cluster. Histograms are
+integer counts, and each chunk's sums are added in chunk order, so neither the grouping nor
+where the blocks run (threads here, or the workers of a cluster through ``mapper``) can
+change a result.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ RANK_BINS = 1000  # rank histograms stay S x 1000 at most: memory linear in scen
 # sample, fewer samples a chunk beyond, so a chunk's arrays stay near 35 MB whatever S is;
 # chunks this small stay near the processor's caches, and are faster than larger ones
 CELL_BUDGET = 4_000_000
-BLOCK = 8  # chunks per unit of work handed to a thread or a cluster worker (at most)
+BLOCK = 8  # chunks per unit of work handed to a thread, and per histogram count
+CLUSTER_TASKS = 64  # units of work a run is split into on a cluster (at least BLOCK chunks each)
 
 # runs ``fn`` on every item and yields the results in the items' order (``map`` of a pool)
 Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
@@ -163,23 +166,34 @@ def run_monte_carlo(
             (result.ranks <= top_n).sum(axis=0),
         )
 
-    def block(first: int) -> tuple[NDArray, ...]:
-        """A block's histograms are counted once, from all its chunks' bins (a histogram is
-        S x 2000 counts, larger than one chunk's draws); its sums are added in chunk order,
-        so they are the same wherever a block runs."""
-        parts = [
-            chunk(seeds[i], sizes[i]) for i in range(first, min(first + per_block, len(sizes)))
-        ]
-        ranks = np.bincount(np.concatenate([p[0] for p in parts]), minlength=n_scen * n_bins)
-        scores = np.bincount(np.concatenate([p[1] for p in parts]), minlength=n_scen * SCORE_BINS)
-        total = list(parts[0][2:])  # a chunk's own arrays: safe to add into
-        for later in parts[1:]:
-            for acc, part in zip(total, later[2:], strict=True):
-                acc += part
-        return (ranks, scores, *total)
+    def block(first: int) -> tuple[Any, ...]:
+        """The chunks ``first`` to ``first + per_block`` (at most): their histograms, counted
+        from the bins of BLOCK chunks at a time (a histogram is S x 2000 counts, larger than
+        one chunk's draws), and each chunk's own sums, which are added in chunk order after,
+        so a result never depends on how chunks are grouped or where a block runs."""
+        last = min(first + per_block, len(sizes))
+        hists: list[NDArray[np.int64]] = []
+        sums = []
+        for group in range(first, last, BLOCK):
+            parts = [chunk(seeds[i], sizes[i]) for i in range(group, min(group + BLOCK, last))]
+            counted = (
+                np.bincount(np.concatenate([p[0] for p in parts]), minlength=n_scen * n_bins),
+                np.bincount(np.concatenate([p[1] for p in parts]), minlength=n_scen * SCORE_BINS),
+            )
+            if hists:
+                for acc, more in zip(hists, counted, strict=True):
+                    acc += more
+            else:
+                hists = list(counted)
+            sums += [p[2:] for p in parts]
+        return hists[0], hists[1], sums
 
-    # small runs report progress every chunk; the block size follows the chunk count only
+    # threads: blocks of up to BLOCK chunks, so small runs report progress every chunk; a
+    # cluster: about CLUSTER_TASKS blocks, as each task costs a round trip and sends back
+    # two histograms (10 MB for 500 scenarios)
     per_block = min(BLOCK, max(1, len(sizes) // 16))
+    if mapper is not None:
+        per_block = max(per_block, -(-len(sizes) // CLUSTER_TASKS))
     starts = list(range(0, len(sizes), per_block))
     rank_hist = np.zeros(n_scen * n_bins, dtype=np.int64)
     score_hist = np.zeros(n_scen * SCORE_BINS, dtype=np.int64)
@@ -189,14 +203,13 @@ def run_monte_carlo(
     done = 0
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
-        for (r, s, t, rs, tc), first in zip(
-            (mapper or pool.map)(block, starts), starts, strict=True
-        ):
+        for (r, s, sums), first in zip((mapper or pool.map)(block, starts), starts, strict=True):
             rank_hist += r
             score_hist += s
-            score_sum += t
-            rank_sum += rs
-            top_count += tc
+            for t, rs, tc in sums:  # chunk order, whatever the blocks
+                score_sum += t
+                rank_sum += rs
+                top_count += tc
             done += sum(sizes[first : first + per_block])
             if progress is not None:
                 progress(done, n_samples)
