@@ -272,7 +272,6 @@ def one_run(
     if out.returncode != 0:
         raise SystemExit(f"the load driver failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    result["elapsed"] = result["measured"]
     result["rss_mb"] = rss
     result["cpu"] = cpu
     result["load"] = os.getloadavg()[0]  # the 1-minute load of the machine as the run ended
@@ -377,8 +376,8 @@ def main() -> None:
     width = 40
     print(f"{'':{width}}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for name, r in runs:
-        print(_row(f"reads, {name}", r["reads"], r["elapsed"], width))
-        print(_row(f"writes, {name}", r["writes"], r["elapsed"], width))
+        print(_row(f"reads, {name}", r["reads"], r["measured"], width))
+        print(_row(f"writes, {name}", r["writes"], r["measured"], width))
         errs = r["errors"]
         extra = f", {r['not_modified']} answered 304" if r["not_modified"] else ""
         print(f"{'':{width}}errors: {len(errs)}" + (f" (first: {errs[0]})" if errs else "") + extra)
@@ -396,7 +395,7 @@ def main() -> None:
         f"{'met' if met else 'NOT met'} (reads p95 {reads95:.0f} ms, goal 50 ms)"
     )
     name, capacity = runs[-1]
-    answered = (len(capacity["reads"]) + len(capacity["writes"])) / capacity["elapsed"]
+    answered = (len(capacity["reads"]) + len(capacity["writes"])) / capacity["measured"]
     print(
         f"capacity ({name}): {answered:.0f} answers a second; reads p95 {_p95(capacity['reads']):.0f} ms"
         " is the time a request queues when more arrive than the machine answers"

@@ -146,9 +146,7 @@ def test_local_worker_processes_keep_chunks_on_the_heap() -> None:
     # Dask's nanny sets MALLOC_TRIM_THRESHOLD_, which fixes glibc's mmap threshold at 128 KB;
     # the workers natrisk starts raise both, so a chunk's arrays are not fresh mappings
     with cluster.local_cluster(1) as c, Client(c) as client:
-        seen = client.run(
-            lambda: {k: os.environ.get(k) for k in cluster.WORKER_MALLOC}, nanny=False
-        )
+        seen = client.run(lambda: {k: os.environ.get(k) for k in cluster.WORKER_MALLOC})
         (environ,) = seen.values()
         assert environ == {k: str(v) for k, v in cluster.WORKER_MALLOC.items()}
         (pid,) = client.run(os.getpid).values()  # a process of its own
